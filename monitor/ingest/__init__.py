@@ -1,0 +1,1 @@
+"""Ingestion: reading files into validated, normalised item drafts. Pure: no database."""

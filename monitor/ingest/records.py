@@ -1,0 +1,229 @@
+"""Turn a raw record into a validated item draft, or a rejection with its reason.
+
+Pure: the caller passes the source's spec, the limits, the key and the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from monitor.domain import CANONICAL_FIELDS, ItemDraft, RawRecord, Rejection, SourceSpec
+from monitor.ingest.pseudonyms import pseudonymise
+from monitor.ingest.readers import excerpt
+from monitor.ingest.reasons import Reason
+from monitor.ingest.text import content_hash, normalise_for_matching, split_forward
+from monitor.ingest.timestamps import TimestampError, parse_timestamp
+
+#: Field names common collection tools use, tried in order when a field is not mapped.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("id", "id_str", "message_id", "post_id", "tweet_id", "guid", "uuid"),
+    "text": ("text", "full_text", "content", "message", "body", "tweet", "post"),
+    "timestamp": ("timestamp", "created_at", "date", "datetime", "published", "published_at",
+                  "time", "posted_at"),
+    "author": ("author", "username", "user", "screen_name", "handle", "from", "sender"),
+    "url": ("url", "link", "permalink", "href"),
+    "location": ("location", "user_location", "author_location", "place"),
+    "language": ("language", "lang"),
+}
+MAX_ID_CHARS = 255
+MAX_URL_CHARS = 2_048
+MAX_SHORT_CHARS = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_text_bytes: int
+    oversize_text: str  # "truncate" | "reject"
+    max_metadata_bytes: int
+    future_tolerance: timedelta
+    min_year: int
+    store_raw_handles: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Validator:
+    """Validates records of one source; built once per ingest run."""
+
+    spec: SourceSpec
+    limits: Limits
+    key: bytes
+    now: datetime
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.spec.timezone)
+
+    def __call__(self, raw: RawRecord) -> ItemDraft | Rejection:
+        if raw.fields is None:
+            return Rejection(line_no=raw.line_no, reason=raw.error or Reason.MALFORMED_JSON,
+                             detail=raw.error_detail, excerpt=raw.raw_excerpt)
+        try:
+            return self._validate(raw.line_no, raw.fields)
+        except _Reject as exc:
+            return Rejection(line_no=raw.line_no, reason=exc.reason, detail=exc.detail,
+                             excerpt=_record_excerpt(raw.fields))
+
+    def _validate(self, line_no: int, fields: Mapping[str, Any]) -> ItemDraft:
+        used: set[str] = set()
+        values = {name: self._lookup(fields, name, used) for name in CANONICAL_FIELDS}
+
+        text = _coerce_text(values["text"])
+        if "\x00" in text:
+            raise _Reject(Reason.NUL_BYTE, "NUL character in the text")
+        original_size = len(text.encode("utf-8"))
+        truncated = False
+        if original_size > self.limits.max_text_bytes:
+            if self.limits.oversize_text == "reject":
+                raise _Reject(Reason.TEXT_TOO_LARGE,
+                              f"{original_size} bytes > {self.limits.max_text_bytes}")
+            text = _truncate_utf8(text, self.limits.max_text_bytes)
+            truncated = True
+
+        published_at = self._timestamp(values["timestamp"])
+        author = _short(values["author"])
+        forwarded_handle, core = split_forward(text)
+        normalised = normalise_for_matching(text)
+        extra = self._metadata(fields, used)
+        if forwarded_handle:
+            extra["forwarded_from"] = pseudonymise(forwarded_handle, key=self.key)
+        return ItemDraft(
+            external_id=self._external_id(values["id"], text=text, ts=values["timestamp"],
+                                          author=author),
+            text=text,
+            text_normalised=normalised,
+            content_hash=content_hash(normalise_for_matching(core) if forwarded_handle
+                                      else normalised),
+            published_at=published_at,
+            url=_short(values["url"], MAX_URL_CHARS),
+            author_pseudonym=pseudonymise(author, key=self.key) if author else None,
+            author_handle=author if (author and self.limits.store_raw_handles) else None,
+            author_location=_short(values["location"]),
+            language=(_short(values["language"], 20) or self.spec.language or None),
+            forwarded_from=extra.get("forwarded_from"),
+            text_truncated=truncated,
+            original_size=original_size,
+            extra=extra,
+            line_no=line_no,
+        )
+
+    def _lookup(self, fields: Mapping[str, Any], name: str, used: set[str]) -> Any:
+        mapped = self.spec.field_mapping.get(name)
+        if mapped:
+            used.add(mapped.split(".", 1)[0])
+            return _dig(fields, mapped)
+        for alias in ALIASES[name]:
+            if alias in fields and alias not in used:
+                value = fields[alias]
+                if isinstance(value, dict) and name in ("author", "location"):
+                    continue  # a nested "user" object: map its field explicitly
+                used.add(alias)
+                return value
+        return None
+
+    def _timestamp(self, value: Any) -> datetime:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise _Reject(Reason.MISSING_TIMESTAMP, "no timestamp field or an empty one")
+        try:
+            moment = parse_timestamp(value, fmt=self.spec.timestamp_format,
+                                     dayfirst=self.spec.dayfirst, tz=self.tz)
+        except TimestampError as exc:
+            raise _Reject(Reason.BAD_TIMESTAMP, str(exc)) from exc
+        if moment > self.now + self.limits.future_tolerance:
+            raise _Reject(Reason.FUTURE_TIMESTAMP, f"{moment.isoformat()} is in the future")
+        if moment.year < self.limits.min_year:
+            raise _Reject(Reason.ANCIENT_TIMESTAMP, f"{moment.isoformat()} is before "
+                          f"{self.limits.min_year}")
+        return moment
+
+    def _metadata(self, fields: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
+        extra = {k: v for k, v in fields.items() if k not in used and v is not None and v != ""}
+        if not extra:
+            return {}
+        size = len(_dumps(extra))
+        if size > self.limits.max_metadata_bytes:
+            return {"_metadata_dropped": f"{size} bytes > {self.limits.max_metadata_bytes}",
+                    "_metadata_keys": [str(k)[:100] for k in list(extra)[:50]]}
+        return extra
+
+    def _external_id(self, value: Any, *, text: str, ts: Any, author: str | None) -> str:
+        if value is not None and not isinstance(value, dict | list) and str(value).strip():
+            external = str(value).strip()
+            if len(external) <= MAX_ID_CHARS:
+                return external
+            return "sha256:" + hashlib.sha256(external.encode()).hexdigest()
+        # No id in the export: derive a stable one so a re-run recognises the record.
+        basis = _dumps([str(ts), author or "", text])
+        return "content:" + hashlib.sha256(basis).hexdigest()[:40]
+
+
+class _Reject(Exception):
+    def __init__(self, reason: Reason, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _dig(fields: Mapping[str, Any], path: str) -> Any:
+    if path in fields:
+        return fields[path]
+    value: Any = fields
+    for part in path.split("."):
+        if not isinstance(value, Mapping) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def _coerce_text(value: Any) -> str:
+    if value is None:
+        raise _Reject(Reason.MISSING_TEXT, "no text field")
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        text = str(value)
+    elif isinstance(value, list):
+        # Telegram exports: a list of plain strings and entity objects with "text".
+        parts = [p if isinstance(p, str) else p.get("text") if isinstance(p, dict) else None
+                 for p in value]
+        if any(not isinstance(p, str) for p in parts):
+            raise _Reject(Reason.INVALID_TEXT, "a text list with parts that are not text")
+        text = "".join(p for p in parts if isinstance(p, str))
+    else:
+        raise _Reject(Reason.INVALID_TEXT, f"text is a {type(value).__name__}")
+    if not text.strip():
+        raise _Reject(Reason.MISSING_TEXT, "the text is empty or whitespace")
+    return text
+
+
+def _truncate_utf8(text: str, limit: int) -> str:
+    return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
+
+
+def _short(value: Any, limit: int = MAX_SHORT_CHARS) -> str | None:
+    if value is None or isinstance(value, dict | list | bool):
+        return None
+    text = str(value).replace("\x00", "").strip()
+    return text[:limit] or None
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, default=str, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:  # e.g. integers beyond 64 bits, which orjson refuses
+        return json.dumps(value, default=str, ensure_ascii=False).encode("utf-8", "replace")
+
+
+def _record_excerpt(fields: Mapping[str, Any]) -> str:
+    return excerpt(_dumps(fields))
+
+
+def utc_now() -> datetime:
+    return datetime.now(tz=UTC)

@@ -1,0 +1,133 @@
+"""The database tables (SQLAlchemy 2.0 typed declarative). Created only by Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from monitor.store.types import BigIntKey, UTCDateTime
+
+# Named constraints, so migrations can drop and alter them by name on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dict[str, Any]: JSON, datetime: UTCDateTime}
+
+
+class SourceRecord(Base):
+    """A configured source: where items come from and how its files are read."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(50), default="file")
+    format: Mapped[str] = mapped_column(String(20), default="auto")
+    description: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str | None] = mapped_column(String(10))
+    language: Mapped[str | None] = mapped_column(String(20))
+    field_mapping: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    timestamp_format: Mapped[str] = mapped_column(String(100), default="auto")
+    dayfirst: Mapped[bool] = mapped_column(Boolean, default=False)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime]
+
+
+class IngestRunRecord(Base):
+    """One `monitor ingest` invocation over one or more files, with its counters."""
+
+    __tablename__ = "ingest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))  # running | completed | failed | interrupted
+    files: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime]
+    finished_at: Mapped[datetime | None]
+    heartbeat_at: Mapped[datetime]
+    host: Mapped[str] = mapped_column(String(255), default="")
+    pid: Mapped[int] = mapped_column(Integer, default=0)
+    n_read: Mapped[int] = mapped_column(Integer, default=0)
+    n_inserted: Mapped[int] = mapped_column(Integer, default=0)
+    n_duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    n_near_duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    n_truncated: Mapped[int] = mapped_column(Integer, default=0)
+    n_quarantined: Mapped[int] = mapped_column(Integer, default=0)
+    quarantined_by_reason: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemRecord(Base):
+    """One collected item. `text` is verbatim; `text_normalised` is only for matching."""
+
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "external_id"),
+        Index("ix_items_published_at", "published_at"),
+        Index("ix_items_content_hash", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    external_id: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    text_normalised: Mapped[str] = mapped_column(Text)
+    text_truncated: Mapped[bool] = mapped_column(Boolean, default=False)
+    original_size: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    original_id: Mapped[int | None] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="SET NULL"), index=True
+    )
+    duplicate_kind: Mapped[str | None] = mapped_column(String(20))  # exact | forward
+    published_at: Mapped[datetime]
+    collected_at: Mapped[datetime]
+    url: Mapped[str | None] = mapped_column(Text)
+    author_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    author_handle: Mapped[str | None] = mapped_column(String(255))
+    author_location: Mapped[str | None] = mapped_column(String(255))
+    language: Mapped[str | None] = mapped_column(String(20))
+    extra: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    ingest_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingest_runs.id", ondelete="SET NULL")
+    )
+
+
+class QuarantineRecord(Base):
+    """A record that failed validation, kept with the reason so a person can see why."""
+
+    __tablename__ = "quarantined_records"
+    __table_args__ = (UniqueConstraint("source_id", "fingerprint"),)
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    ingest_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ingest_runs.id", ondelete="SET NULL")
+    )
+    file_name: Mapped[str] = mapped_column(Text)
+    line_no: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(50), index=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -15,12 +17,13 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.table import Table
+from sqlalchemy import Engine
 
 from monitor.config import Settings, generate_secret_key_file, get_settings
 from monitor.domain import CANONICAL_FIELDS, SourceSpec
 from monitor.errors import MonitorError
-from monitor.ingest.reasons import EXPLANATIONS, Reason
-from monitor.services import database, demo, ingestion, sources
+from monitor.ingest.reasons import explain
+from monitor.services import database, ingestion, sources
 from monitor.services.ingestion import IngestSummary
 
 app = typer.Typer(help="chatter-monitor: extremist-chatter trends by region.",
@@ -102,7 +105,9 @@ def _parse_mapping(pairs: list[str]) -> dict[str, str]:
 @sources_app.command("add")
 def sources_add(
     name: Annotated[str, typer.Argument(help="A short unique name.")],
-    fmt: Annotated[str, typer.Option("--format", help="auto (by file name), jsonl or csv.")] = "auto",
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto (by file name), jsonl or csv.")
+    ] = "auto",
     mapping: Annotated[
         list[str] | None,
         typer.Option("--map", help=f"FIELD=COLUMN, FIELD one of {', '.join(CANONICAL_FIELDS)}; "
@@ -134,11 +139,11 @@ def sources_add(
 
 @sources_app.command("list")
 def sources_list() -> None:
-    """List sources with their item counts."""
-    table = Table("name", "format", "origin", "items", "latest item", "description")
+    """List sources with their item counts (`sources show NAME` for the rest)."""
+    table = _table("name", "format", "origin", "items", "latest item (UTC)")
     for spec, n, latest in sources.list_sources(_engine()):
         table.add_row(spec.name, spec.format, spec.origin or "", f"{n:,}",
-                      latest.strftime("%Y-%m-%d %H:%M") if latest else "", spec.description)
+                      latest.strftime("%Y-%m-%d %H:%M") if latest else "")
     console.print(table)
 
 
@@ -177,12 +182,13 @@ def ingest(
     print_summary(summary)
 
 
-def _run_ingest(engine, *, settings: Settings, source: str, files: list[Path],  # type: ignore[no-untyped-def]
+def _run_ingest(engine: Engine, *, settings: Settings, source: str, files: Sequence[Path],
                 quiet: bool) -> IngestSummary:
     total = sum(path.stat().st_size for path in files if path.is_file())
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
                   TextColumn("{task.fields[items]} items"), TimeRemainingColumn(),
-                  console=err_console, disable=quiet, transient=True) as progress:
+                  console=err_console, disable=quiet or not err_console.is_terminal,
+                  transient=True) as progress:
         task = progress.add_task(f"ingest {source}", total=total, items=0)
         done_before: dict[Path, int] = {}
 
@@ -195,29 +201,50 @@ def _run_ingest(engine, *, settings: Settings, source: str, files: list[Path],  
 
 
 def print_summary(summary: IngestSummary) -> None:
-    table = Table(title=f"Ingest run {summary.run_id} — source {summary.source}",
-                  show_header=False)
-    table.add_row("read", f"{summary.read:,}")
-    table.add_row("inserted", f"{summary.inserted:,}")
-    table.add_row("duplicates (already stored)", f"{summary.duplicates:,}")
-    table.add_row("near-duplicates (linked)", f"{summary.near_duplicates:,}")
-    table.add_row("truncated (over size limit)", f"{summary.truncated:,}")
-    table.add_row("quarantined", f"{summary.quarantined:,}")
-    for reason, n in sorted(summary.quarantined_by_reason.items()):
-        table.add_row(f"  {reason}", f"{n:,}")
+    print_summaries([summary], title=f"Ingest run {summary.run_id} — source {summary.source}")
+
+
+def print_summaries(summaries: list[IngestSummary], *, title: str) -> None:
+    """One row per run: read, inserted, duplicates, near-duplicates, truncated, quarantined."""
+    table = _table("run", "source", "read", "new", "dup", "linked", "trunc", "quar",
+                   title=title)
+    totals = IngestSummary(source="total")
+    for s in summaries:
+        table.add_row(str(s.run_id), s.source, f"{s.read:,}", f"{s.inserted:,}",
+                      f"{s.duplicates:,}", f"{s.near_duplicates:,}", f"{s.truncated:,}",
+                      f"{s.quarantined:,}")
+        totals.read += s.read
+        totals.inserted += s.inserted
+        totals.duplicates += s.duplicates
+        totals.near_duplicates += s.near_duplicates
+        totals.truncated += s.truncated
+        totals.quarantined += s.quarantined
+        totals.quarantined_by_reason.update(s.quarantined_by_reason)
+    if len(summaries) > 1:
+        table.add_section()
+        table.add_row("", "total", f"{totals.read:,}", f"{totals.inserted:,}",
+                      f"{totals.duplicates:,}", f"{totals.near_duplicates:,}",
+                      f"{totals.truncated:,}", f"{totals.quarantined:,}", style="bold")
     console.print(table)
-    if summary.quarantined:
-        console.print(f"See why: [bold]monitor quarantine list --run {summary.run_id}[/]")
+    console.print("new: inserted; dup: already stored, skipped; linked: new near-duplicates "
+                  "(forwards, copies) linked to their original; trunc: text over the size "
+                  "limit, truncated; quar: quarantined.", style="dim")
+    if totals.quarantined:
+        reasons = ", ".join(f"{reason} {n}" for reason, n in
+                            sorted(totals.quarantined_by_reason.items()))
+        runs = " ".join(f"--run {s.run_id}" for s in summaries if s.quarantined)
+        console.print(f"Quarantined by reason: {reasons}. See why: [bold]monitor quarantine "
+                      f"list[/]" + (f" {runs}" if len(summaries) == 1 else ""))
 
 
 @app.command("runs")
 def runs(limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20) -> None:
     """List ingest runs with their counters."""
-    table = Table("run", "source", "status", "started (UTC)", "read", "inserted", "dup",
-                  "near-dup", "quarantined")
+    table = _table("run", "source", "status", "started", "read", "new", "dup", "linked",
+                   "quar", title="Ingest runs (times UTC)")
     for run, source_name in ingestion.list_runs(_engine(), limit=limit):
         table.add_row(str(run.id), source_name, run.status,
-                      run.started_at.strftime("%Y-%m-%d %H:%M:%S"), f"{run.n_read:,}",
+                      run.started_at.strftime("%m-%d %H:%M"), f"{run.n_read:,}",
                       f"{run.n_inserted:,}", f"{run.n_duplicates:,}",
                       f"{run.n_near_duplicates:,}", f"{run.n_quarantined:,}")
     console.print(table)
@@ -232,13 +259,13 @@ def quarantine_list(
 ) -> None:
     """List quarantined records with their reasons (and a count per reason)."""
     engine = _engine()
-    table = Table("id", "source", "file", "line", "reason", "detail")
+    table = _table("id", "source", "file", "line", "reason", "detail")
     for record, source_name in ingestion.list_quarantine(engine, source=source, reason=reason,
                                                          run_id=run, limit=limit):
         table.add_row(str(record.id), source_name, Path(record.file_name).name,
-                      str(record.line_no), record.reason, _display(record.detail, 80))
+                      str(record.line_no), record.reason, _display(record.detail, 60))
     console.print(table)
-    counts = Table("source", "reason", "records", title="All quarantined records")
+    counts = _table("source", "reason", "records", title="All quarantined records")
     for source_name, reason_name, n in ingestion.quarantine_counts(engine):
         counts.add_row(source_name, reason_name, f"{n:,}")
     console.print(counts)
@@ -258,12 +285,21 @@ def quarantine_show(record_id: int) -> None:
     table.add_row("file", record.file_name)
     table.add_row("line", str(record.line_no))
     table.add_row("reason", record.reason)
-    explanation = EXPLANATIONS.get(Reason(record.reason)) if record.reason in Reason else None
-    table.add_row("meaning", explanation or "")
+    table.add_row("meaning", explain(record.reason))
     table.add_row("detail", _display(record.detail, 500))
     table.add_row("excerpt", _display(record.excerpt, 500))
     table.add_row("quarantined at", record.created_at.isoformat())
     console.print(table)
+
+
+def _table(*headers: str, title: str | None = None) -> Table:
+    """A table whose columns keep at least their header's width (long cells wrap)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for header in headers:
+        # Names are what a user types next: never squeeze them.
+        wide = header in ("name", "source")
+        table.add_column(header, min_width=16 if wide else min(len(header), 10), no_wrap=wide)
+    return table
 
 
 def _display(text: str, limit: int) -> str:
@@ -285,6 +321,8 @@ def demo_command(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Generate the bundled demo stream and run the pipeline on it (idempotent)."""
+    from monitor.services import demo  # the generator's templates load only when needed
+
     settings = _settings()
     try:
         result = demo.run_demo(settings, n_items=items, seed=seed,
@@ -293,13 +331,12 @@ def demo_command(
                                    quiet=quiet))
     except MonitorError as exc:
         raise _fail(exc) from exc
-    for summary in result.summaries:
-        print_summary(summary)
+    print_summaries(list(result.summaries), title="Demo ingest")
     console.print(f"\n[bold]Demo done.[/] {result.total_items:,} items in the store "
                   f"({result.new_items:,} new this run).")
     console.print(f"  database:     {_safe_url(settings)}")
-    console.print(f"  demo stream:  {result.stream_dir}")
-    console.print(f"  ground truth: {result.truth_path} (never ingested)")
+    console.print(f"  demo stream:  {result.stream_dir.resolve()}")
+    console.print(f"  ground truth: {result.truth_path.resolve()} (never ingested)")
     console.print("Next: [bold]monitor sources list[/], [bold]monitor runs[/], "
                   "[bold]monitor quarantine list[/]")
 
@@ -328,7 +365,7 @@ def config_show() -> None:
     console.print(table)
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     try:
         return database.open_engine(_settings())
     except MonitorError as exc:

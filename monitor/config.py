@@ -81,7 +81,7 @@ class Settings(BaseSettings):
         default=24.0, ge=0, description="How far past now a timestamp may lie (clock skew)."
     )
     min_year: int = Field(default=1995, description="Timestamps before this year are rejected.")
-    ingest_batch_size: int = Field(default=2_000, ge=1, le=50_000)
+    ingest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
 
     @property
     def secret_key_file(self) -> Path:

@@ -40,3 +40,11 @@ EXPLANATIONS: dict[Reason, str] = {
     Reason.FUTURE_TIMESTAMP: "The timestamp lies in the future beyond the allowed clock skew.",
     Reason.ANCIENT_TIMESTAMP: "The timestamp is before MONITOR_MIN_YEAR.",
 }
+
+
+def explain(reason: str) -> str:
+    """The one-line meaning of a stored reason (empty for one this version doesn't know)."""
+    try:
+        return EXPLANATIONS[Reason(reason)]
+    except ValueError:
+        return ""

@@ -48,18 +48,21 @@ class Limits:
     store_raw_handles: bool
 
 
-@dataclass(frozen=True, slots=True)
 class Validator:
-    """Validates records of one source; built once per ingest run."""
+    """Validates records of one source; built once per ingest run.
 
-    spec: SourceSpec
-    limits: Limits
-    key: bytes
-    now: datetime
+    Records of one export share their field names, so where each canonical field is found
+    is worked out once per distinct key set and cached, as are author pseudonyms.
+    """
 
-    @property
-    def tz(self) -> tzinfo:
-        return ZoneInfo(self.spec.timezone)
+    def __init__(self, *, spec: SourceSpec, limits: Limits, key: bytes, now: datetime) -> None:
+        self.spec = spec
+        self.limits = limits
+        self.key = key
+        self.now = now
+        self.tz: tzinfo = ZoneInfo(spec.timezone)
+        self._plans: dict[tuple[str, ...], tuple[dict[str, str], frozenset[str]]] = {}
+        self._pseudonyms: dict[str, str] = {}
 
     def __call__(self, raw: RawRecord) -> ItemDraft | Rejection:
         if raw.fields is None:
@@ -71,9 +74,34 @@ class Validator:
             return Rejection(line_no=raw.line_no, reason=exc.reason, detail=exc.detail,
                              excerpt=_record_excerpt(raw.fields))
 
+    def _pseudonym(self, handle: str) -> str:
+        found = self._pseudonyms.get(handle)
+        if found is None:
+            if len(self._pseudonyms) > 200_000:  # bound the cache on huge author sets
+                self._pseudonyms.clear()
+            found = self._pseudonyms[handle] = pseudonymise(handle, key=self.key)
+        return found
+
+    def _plan(self, fields: Mapping[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
+        """Which key (or dotted path) holds each canonical field, and the keys so used."""
+        signature = tuple(fields)
+        plan = self._plans.get(signature)
+        if plan is None:
+            used: set[str] = set()
+            paths: dict[str, str] = {}
+            for name in CANONICAL_FIELDS:
+                path = self._resolve(fields, name, used)
+                if path is not None:
+                    paths[name] = path
+            plan = (paths, frozenset(used))
+            if len(self._plans) < 1_000:
+                self._plans[signature] = plan
+        return plan
+
     def _validate(self, line_no: int, fields: Mapping[str, Any]) -> ItemDraft:
-        used: set[str] = set()
-        values = {name: self._lookup(fields, name, used) for name in CANONICAL_FIELDS}
+        paths, used = self._plan(fields)
+        values = {name: _dig(fields, paths[name]) if name in paths else None
+                  for name in CANONICAL_FIELDS}
 
         text = _coerce_text(values["text"])
         if "\x00" in text:
@@ -93,7 +121,7 @@ class Validator:
         normalised = normalise_for_matching(text)
         extra = self._metadata(fields, used)
         if forwarded_handle:
-            extra["forwarded_from"] = pseudonymise(forwarded_handle, key=self.key)
+            extra["forwarded_from"] = self._pseudonym(forwarded_handle)
         return ItemDraft(
             external_id=self._external_id(values["id"], text=text, ts=values["timestamp"],
                                           author=author),
@@ -103,7 +131,7 @@ class Validator:
                                       else normalised),
             published_at=published_at,
             url=_short(values["url"], MAX_URL_CHARS),
-            author_pseudonym=pseudonymise(author, key=self.key) if author else None,
+            author_pseudonym=self._pseudonym(author) if author else None,
             author_handle=author if (author and self.limits.store_raw_handles) else None,
             author_location=_short(values["location"]),
             language=(_short(values["language"], 20) or self.spec.language or None),
@@ -114,18 +142,18 @@ class Validator:
             line_no=line_no,
         )
 
-    def _lookup(self, fields: Mapping[str, Any], name: str, used: set[str]) -> Any:
+    def _resolve(self, fields: Mapping[str, Any], name: str, used: set[str]) -> str | None:
         mapped = self.spec.field_mapping.get(name)
         if mapped:
-            used.add(mapped.split(".", 1)[0])
-            return _dig(fields, mapped)
+            # A nested object (user.screen_name) leaves metadata whole: it holds raw handles.
+            used.add(mapped.split(".", 1)[0] if mapped not in fields else mapped)
+            return mapped
         for alias in ALIASES[name]:
             if alias in fields and alias not in used:
-                value = fields[alias]
-                if isinstance(value, dict) and name in ("author", "location"):
+                if isinstance(fields[alias], dict) and name in ("author", "location"):
                     continue  # a nested "user" object: map its field explicitly
                 used.add(alias)
-                return value
+                return alias
         return None
 
     def _timestamp(self, value: Any) -> datetime:
@@ -143,7 +171,7 @@ class Validator:
                           f"{self.limits.min_year}")
         return moment
 
-    def _metadata(self, fields: Mapping[str, Any], used: set[str]) -> dict[str, Any]:
+    def _metadata(self, fields: Mapping[str, Any], used: frozenset[str]) -> dict[str, Any]:
         extra = {k: v for k, v in fields.items() if k not in used and v is not None and v != ""}
         if not extra:
             return {}

@@ -5,15 +5,16 @@ The verbatim text is always kept; these derive what matching and dedup compare.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import sys
 import unicodedata
 
 # "RT @handle: ..." (retweets) and "Forwarded from @handle: ..." (channel forwards).
 _FORWARD = re.compile(
     r"^\s*(?:RT|Forwarded from|FWD?)\s*:?\s*@([\w.\-]{1,64})\s*:?\s*", re.IGNORECASE
 )
-_SPACE = re.compile(r"\s+")
 
 
 def _is_format_char(char: str) -> bool:
@@ -22,14 +23,38 @@ def _is_format_char(char: str) -> bool:
     return category == "Cf" or (category == "Cc" and not char.isspace())
 
 
+@functools.cache
+def _format_chars() -> re.Pattern[str]:
+    """One character class of every format/control code point (built once, ~0.2 s)."""
+    ranges: list[str] = []
+    start = prev = -2
+    for code in range(sys.maxunicode + 1):
+        if _is_format_char(chr(code)):
+            if code != prev + 1:
+                if start >= 0:
+                    ranges.append(_range(start, prev))
+                start = code
+            prev = code
+    ranges.append(_range(start, prev))
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+def _range(start: int, end: int) -> str:
+    if start == end:
+        return re.escape(chr(start))
+    return f"{re.escape(chr(start))}-{re.escape(chr(end))}"
+
+
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def normalise_for_matching(text: str) -> str:
     """NFKC, format and control characters removed, whitespace collapsed, case folded."""
-    text = unicodedata.normalize("NFKC", text)
-    if not text.isascii():
-        text = "".join(char for char in text if not _is_format_char(char))
+    if text.isascii():
+        text = _ASCII_CONTROL.sub("", text)
     else:
-        text = "".join(char for char in text if char >= " " or char in "\t\n\r")
-    return _SPACE.sub(" ", text).strip().casefold()
+        text = _format_chars().sub("", unicodedata.normalize("NFKC", text))
+    return " ".join(text.split()).casefold()
 
 
 def split_forward(text: str) -> tuple[str | None, str]:
@@ -47,6 +72,4 @@ def content_hash(normalised_core: str) -> str:
 
 def strip_for_display(text: str) -> str:
     """Text safe to print: control, zero-width and bidi-override characters removed."""
-    return "".join(
-        char if char in "\n\t" or not _is_format_char(char) else "" for char in text
-    )
+    return _format_chars().sub("", text)  # newlines and tabs are not in the class

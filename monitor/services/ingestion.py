@@ -25,6 +25,7 @@ from monitor.ingest.records import Limits, Validator
 from monitor.ingest.registry import get_reader
 from monitor.services.sources import spec_of
 from monitor.store import queries
+from monitor.store.bulk import bulk_insert_items, refresh_statistics
 from monitor.store.engine import session_factory
 from monitor.store.tables import IngestRunRecord, QuarantineRecord
 
@@ -46,6 +47,7 @@ class IngestSummary:
     quarantined: int = 0
     quarantined_by_reason: Counter[str] = field(default_factory=Counter)
     files: list[str] = field(default_factory=list)
+    next_analyze: int = field(default=2_000, repr=False)
 
 
 def limits_of(settings: Settings) -> Limits:
@@ -134,7 +136,7 @@ def _ingest_one(
     drafts: list[ItemDraft] = []
     rejections: list[Rejection] = []
     with path.open("rb") as raw_handle:
-        stream = decompressing(raw_handle)  # type: ignore[arg-type]
+        stream = decompressing(raw_handle)
 
         def flush() -> None:
             _store_batch(session, run=run, path=path, drafts=drafts, rejections=rejections,
@@ -165,13 +167,16 @@ def _store_batch(
     summary: IngestSummary,
 ) -> None:
     now = datetime.now(tz=UTC)
-    result = queries.insert_items(session, source_id=run.source_id, run_id=run.id,
-                                  drafts=drafts, collected_at=now)
+    result = bulk_insert_items(session, source_id=run.source_id, run_id=run.id, drafts=drafts,
+                               collected_at=now)
     queries.insert_quarantine(session, source_id=run.source_id, run_id=run.id,
                               file_name=str(path), rejections=rejections, created_at=now)
     summary.read += len(drafts) + len(rejections)
+    if summary.inserted < summary.next_analyze <= summary.inserted + result.inserted:
+        refresh_statistics(session)
+        summary.next_analyze *= 4
     summary.inserted += result.inserted
-    summary.duplicates += result.duplicates
+    summary.duplicates += len(drafts) - result.inserted
     summary.near_duplicates += result.near_duplicates
     summary.truncated += sum(1 for d in drafts if d.text_truncated)
     summary.quarantined += len(rejections)

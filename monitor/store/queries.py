@@ -5,123 +5,28 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Insert, Table, func, select
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from monitor.domain import ItemDraft, Rejection
+from monitor.domain import Rejection
 from monitor.store.tables import IngestRunRecord, ItemRecord, QuarantineRecord, SourceRecord
 
-ITEMS: Table = ItemRecord.__table__  # type: ignore[assignment]
 QUARANTINE: Table = QuarantineRecord.__table__  # type: ignore[assignment]
 STALE_HEARTBEAT = timedelta(minutes=15)
 
 
-@dataclass(frozen=True, slots=True)
-class InsertResult:
-    inserted: int
-    duplicates: int
-    near_duplicates: int
-
-
-def _insert(session: Session, table: Table) -> Insert:
+def _insert(session: Session, table: Table) -> Any:  # a dialect Insert with ON CONFLICT
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         return postgresql.insert(table)
     if dialect == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"unsupported database dialect {dialect!r}")
-
-
-def insert_items(
-    session: Session,
-    *,
-    source_id: int,
-    run_id: int | None,
-    drafts: Sequence[ItemDraft],
-    collected_at: datetime,
-) -> InsertResult:
-    """Insert drafts not yet stored for this source; link near-duplicates to their original.
-
-    The original of a content hash is its earliest stored item that is not itself a copy.
-    Rounds: each inserts at most one new original per hash, then the copies that need it.
-    """
-    unique: dict[str, ItemDraft] = {}
-    for draft in drafts:
-        unique.setdefault(draft.external_id, draft)
-    pending = list(unique.values())
-    roots = _roots(session, {d.content_hash for d in pending})
-    inserted = near = 0
-    statement = (
-        _insert(session, ITEMS)
-        .on_conflict_do_nothing(index_elements=["source_id", "external_id"])
-        .returning(ITEMS.c.id, ITEMS.c.content_hash, ITEMS.c.original_id)
-    )
-    while pending:
-        rows: list[dict[str, Any]] = []
-        deferred: list[ItemDraft] = []
-        fresh: set[str] = set()
-        for draft in pending:
-            original = roots.get(draft.content_hash)
-            if original is None:
-                if draft.content_hash in fresh:
-                    deferred.append(draft)
-                    continue
-                fresh.add(draft.content_hash)
-            rows.append(_item_row(draft, source_id=source_id, run_id=run_id,
-                                  original_id=original, collected_at=collected_at))
-        for item_id, digest, original_id in session.execute(statement, rows).all():
-            inserted += 1
-            if original_id is None:
-                roots.setdefault(digest, item_id)
-            else:
-                near += 1
-        pending = deferred
-    return InsertResult(inserted=inserted, duplicates=len(drafts) - inserted, near_duplicates=near)
-
-
-def _roots(session: Session, hashes: Iterable[str]) -> dict[str, int]:
-    wanted = list(hashes)
-    found: dict[str, int] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        query = (
-            select(ItemRecord.content_hash, func.min(ItemRecord.id))
-            .where(ItemRecord.content_hash.in_(chunk), ItemRecord.original_id.is_(None))
-            .group_by(ItemRecord.content_hash)
-        )
-        found.update({digest: item_id for digest, item_id in session.execute(query).all()})
-    return found
-
-
-def _item_row(draft: ItemDraft, *, source_id: int, run_id: int | None, original_id: int | None,
-              collected_at: datetime) -> dict[str, Any]:
-    return {
-        "source_id": source_id,
-        "external_id": draft.external_id,
-        "text": draft.text,
-        "text_normalised": draft.text_normalised,
-        "text_truncated": draft.text_truncated,
-        "original_size": draft.original_size,
-        "content_hash": draft.content_hash,
-        "original_id": original_id,
-        "duplicate_kind": (None if original_id is None
-                           else "forward" if draft.forwarded_from else "exact"),
-        "published_at": draft.published_at,
-        "collected_at": collected_at,
-        "url": draft.url,
-        "author_pseudonym": draft.author_pseudonym,
-        "author_handle": draft.author_handle,
-        "author_location": draft.author_location,
-        "language": draft.language,
-        "extra": dict(draft.extra),
-        "ingest_run_id": run_id,
-    }
 
 
 def insert_quarantine(

@@ -38,6 +38,10 @@ E_SOURCE_EXISTS = (
 E_SOURCE_FORMAT = "Unknown source format {fmt!r}: use one of {known}."
 E_SOURCE_FIELD = "Unknown field {field!r} in --map: map one of {known}."
 E_SOURCE_TIMEZONE = "Unknown timezone {tz!r}: use an IANA name such as UTC or Asia/Kabul."
+E_SOURCE_ORIGIN = (
+    "Unknown region code {code!r} for --origin: use an ISO 3166-1 alpha-2 country (TJ) or an "
+    "ISO 3166-2 subdivision (AF-KDZ)."
+)
 E_SCHEMA_OLD = (
     "The database at {url} is not at the current schema ({current} instead of {head}): "
     "run `monitor db upgrade`."

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import pycountry
 from sqlalchemy import Engine
 
 from monitor.domain import CANONICAL_FIELDS, SourceSpec
@@ -12,6 +13,7 @@ from monitor.errors import (
     E_SOURCE_EXISTS,
     E_SOURCE_FIELD,
     E_SOURCE_FORMAT,
+    E_SOURCE_ORIGIN,
     E_SOURCE_TIMEZONE,
     E_SOURCE_UNKNOWN,
     SourceError,
@@ -33,8 +35,17 @@ def validate_spec(spec: SourceSpec) -> None:
         ZoneInfo(spec.timezone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise SourceError(E_SOURCE_TIMEZONE.format(tz=spec.timezone)) from exc
+    if spec.origin is not None and not is_region_code(spec.origin):
+        raise SourceError(E_SOURCE_ORIGIN.format(code=spec.origin))
     if not spec.name or len(spec.name) > 100:
         raise SourceError("A source name must be 1 to 100 characters long.")
+
+
+def is_region_code(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 country or ISO 3166-2 subdivision code (pycountry's data)."""
+    if "-" in code:
+        return pycountry.subdivisions.get(code=code) is not None
+    return pycountry.countries.get(alpha_2=code) is not None
 
 
 def add_source(engine: Engine, *, spec: SourceSpec, exist_ok: bool = False) -> SourceSpec:

@@ -20,7 +20,8 @@ EXPORT = (
     '{"id": "1", "text": "Statement on Kunduz", "timestamp": "2021-10-05T10:00:00Z", '
     '"author": "@user_one", "location": "Dushanbe"}\n'
     '{"id": "2", "text": "", "timestamp": "2021-10-05T11:00:00Z"}\n'
-    '{"id": "3", "text": "RT @user_one: Statement on Kunduz", "timestamp": "2021-10-05T12:00:00Z"}\n'
+    '{"id": "3", "text": "RT @user_one: Statement on Kunduz", '
+    '"timestamp": "2021-10-05T12:00:00Z"}\n'
 )
 
 

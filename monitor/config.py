@@ -81,7 +81,14 @@ class Settings(BaseSettings):
         default=24.0, ge=0, description="How far past now a timestamp may lie (clock skew)."
     )
     min_year: int = Field(default=1995, description="Timestamps before this year are rejected.")
-    ingest_batch_size: int = Field(default=5_000, ge=1, le=50_000)
+    ingest_batch_size: int = Field(default=5_000, ge=1, le=50_000,
+                                   description="Records per transaction.")
+    ingest_parallel: bool = Field(
+        default=True, description="Validate large files in a worker process while storing."
+    )
+    ingest_parallel_min_bytes: int = Field(
+        default=8_000_000, ge=0, description="Files at least this big use the worker."
+    )
 
     @property
     def secret_key_file(self) -> Path:

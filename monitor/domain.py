@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 #: The canonical item fields a source's field mapping can point at.
 CANONICAL_FIELDS: tuple[str, ...] = (
@@ -56,9 +56,12 @@ class RawRecord:
     error_detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ItemDraft:
-    """A validated, normalised item ready to be stored."""
+class ItemDraft(NamedTuple):
+    """A validated, normalised item ready to be stored.
+
+    A NamedTuple rather than a dataclass: ingest builds one per record and may send batches of
+    them between processes, and tuples are the cheapest to build and to pickle.
+    """
 
     external_id: str
     text: str
@@ -77,8 +80,7 @@ class ItemDraft:
     line_no: int
 
 
-@dataclass(frozen=True, slots=True)
-class Rejection:
+class Rejection(NamedTuple):
     """A record that failed validation: it goes to quarantine, never away."""
 
     line_no: int

@@ -18,11 +18,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from monitor.config import Settings
-from monitor.domain import ItemDraft, Rejection, SourceSpec
+from monitor.domain import SourceSpec
 from monitor.errors import E_FILE_FORMAT, E_FILE_MISSING, E_SOURCE_UNKNOWN, SourceError
-from monitor.ingest.readers import decompressing, detect_format
-from monitor.ingest.records import Limits, Validator
-from monitor.ingest.registry import get_reader
+from monitor.ingest.readers import detect_format
+from monitor.ingest.records import Limits
+from monitor.services.batches import Batch, BatchJob, read_batches, read_batches_in_worker
 from monitor.services.sources import spec_of
 from monitor.store import queries
 from monitor.store.bulk import bulk_insert_items, refresh_statistics
@@ -91,11 +91,16 @@ def ingest_files(
         session.add(run)
         session.commit()
         summary = IngestSummary(run_id=run.id, source=spec.name, files=[str(p) for p in paths])
-        validator = Validator(spec=spec, limits=limits_of(settings), key=key, now=now)
+        limits = limits_of(settings)
         try:
             for path, fmt in zip(paths, formats, strict=True):
-                _ingest_one(session, run=run, path=path, fmt=fmt, validator=validator,
-                            settings=settings, summary=summary, on_progress=on_progress)
+                job = BatchJob(path=path, fmt=fmt, spec=spec, limits=limits, key=key, now=now,
+                               batch_size=settings.ingest_batch_size,
+                               max_record_bytes=settings.max_record_bytes)
+                parallel = (settings.ingest_parallel
+                            and path.stat().st_size >= settings.ingest_parallel_min_bytes)
+                _ingest_one(session, run=run, job=job, parallel=parallel, summary=summary,
+                            on_progress=on_progress)
         except BaseException as exc:
             session.rollback()
             run.status = "failed" if isinstance(exc, Exception) else "interrupted"
@@ -124,37 +129,17 @@ def _ingest_one(
     session: Session,
     *,
     run: IngestRunRecord,
-    path: Path,
-    fmt: str,
-    validator: Validator,
-    settings: Settings,
+    job: BatchJob,
+    parallel: bool,
     summary: IngestSummary,
     on_progress: ProgressCallback | None,
 ) -> None:
-    reader = get_reader(fmt)
-    size = path.stat().st_size
-    drafts: list[ItemDraft] = []
-    rejections: list[Rejection] = []
-    with path.open("rb") as raw_handle:
-        stream = decompressing(raw_handle)
-
-        def flush() -> None:
-            _store_batch(session, run=run, path=path, drafts=drafts, rejections=rejections,
-                         summary=summary)
-            drafts.clear()
-            rejections.clear()
-            if on_progress is not None:
-                on_progress(path, raw_handle.tell(), size, summary)
-
-        for raw in reader(stream, max_record_bytes=settings.max_record_bytes):
-            result = validator(raw)
-            if isinstance(result, ItemDraft):
-                drafts.append(result)
-            else:
-                rejections.append(result)
-            if len(drafts) + len(rejections) >= settings.ingest_batch_size:
-                flush()
-        flush()
+    size = job.path.stat().st_size
+    batches = read_batches_in_worker(job) if parallel else read_batches(job)
+    for batch in batches:
+        _store_batch(session, run=run, path=job.path, batch=batch, summary=summary)
+        if on_progress is not None:
+            on_progress(job.path, batch.position, size, summary)
 
 
 def _store_batch(
@@ -162,25 +147,24 @@ def _store_batch(
     *,
     run: IngestRunRecord,
     path: Path,
-    drafts: list[ItemDraft],
-    rejections: list[Rejection],
+    batch: Batch,
     summary: IngestSummary,
 ) -> None:
     now = datetime.now(tz=UTC)
-    result = bulk_insert_items(session, source_id=run.source_id, run_id=run.id, drafts=drafts,
-                               collected_at=now)
+    result = bulk_insert_items(session, source_id=run.source_id, run_id=run.id,
+                               rows=batch.rows, collected_at=now)
     queries.insert_quarantine(session, source_id=run.source_id, run_id=run.id,
-                              file_name=str(path), rejections=rejections, created_at=now)
-    summary.read += len(drafts) + len(rejections)
+                              file_name=str(path), rejections=batch.rejections, created_at=now)
+    summary.read += len(batch.rows) + len(batch.rejections)
     if summary.inserted < summary.next_analyze <= summary.inserted + result.inserted:
         refresh_statistics(session)
         summary.next_analyze *= 4
     summary.inserted += result.inserted
-    summary.duplicates += len(drafts) - result.inserted
+    summary.duplicates += len(batch.rows) - result.inserted
     summary.near_duplicates += result.near_duplicates
-    summary.truncated += sum(1 for d in drafts if d.text_truncated)
-    summary.quarantined += len(rejections)
-    summary.quarantined_by_reason.update(str(r.reason) for r in rejections)
+    summary.truncated += batch.truncated
+    summary.quarantined += len(batch.rejections)
+    summary.quarantined_by_reason.update(str(r.reason) for r in batch.rejections)
     run.n_read = summary.read
     run.n_inserted = summary.inserted
     run.n_duplicates = summary.duplicates

@@ -21,6 +21,14 @@ from sqlalchemy.orm import Session
 from monitor.domain import ItemDraft
 
 STAGE = "stage_items"
+#: What `staged_row` returns for one draft, in this order (all plain values, cheap to pickle).
+ROW_FIELDS = (
+    "external_id", "text", "text_normalised", "text_truncated", "original_size",
+    "content_hash", "duplicate_kind", "published_at", "url", "author_pseudonym",
+    "author_handle", "author_location", "language", "extra",
+)
+_EXTERNAL_ID = ROW_FIELDS.index("external_id")
+_CONTENT_HASH = ROW_FIELDS.index("content_hash")
 COLUMNS = (
     "seq", "first_of_hash", "source_id", "external_id", "text", "text_normalised", "text_truncated",
     "original_size", "content_hash", "duplicate_kind", "published_at", "collected_at", "url",
@@ -37,7 +45,7 @@ _CREATE = {
             external_id varchar(255), text text, text_normalised text,
             text_truncated boolean, original_size integer,
             content_hash varchar(64), duplicate_kind varchar(20),
-            published_at timestamptz, collected_at timestamptz, url text,
+            published_at timestamp, collected_at timestamp, url text,
             author_pseudonym varchar(64), author_handle varchar(255),
             author_location varchar(255), language varchar(20), extra json,
             ingest_run_id integer)""",
@@ -51,6 +59,11 @@ _CREATE = {
             extra TEXT, ingest_run_id INTEGER)""",
 }
 
+# Staged times are naive UTC text (one format for both backends); PostgreSQL converts them.
+_SELECT_COLUMNS_PG = _ITEM_COLUMNS.replace(
+    "published_at", "published_at AT TIME ZONE 'UTC'"
+).replace("collected_at", "collected_at AT TIME ZONE 'UTC'")
+
 # The root of a hash: the smallest id among stored items, following copies to their root.
 _ROOT = (
     "(SELECT min(coalesce(i.original_id, i.id)) FROM items i "
@@ -58,11 +71,12 @@ _ROOT = (
 )
 
 
-def _move(where: str) -> str:
+def _move(where: str, *, dialect: str) -> str:
     # "WHERE true … ON CONFLICT": SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.
+    select_columns = _SELECT_COLUMNS_PG if dialect == "postgresql" else _ITEM_COLUMNS
     return f"""
         INSERT INTO items ({_ITEM_COLUMNS}, original_id, duplicate_kind)
-        SELECT {_ITEM_COLUMNS}, q.root,
+        SELECT {select_columns}, q.root,
                CASE WHEN q.root IS NULL THEN NULL ELSE q.duplicate_kind END
         FROM (SELECT s.*, {_ROOT} AS root FROM {STAGE} s WHERE {where}) q
         WHERE true
@@ -77,16 +91,27 @@ class BulkResult:
     near_duplicates: int
 
 
+def staged_row(draft: ItemDraft) -> tuple[Any, ...]:
+    """One draft as plain values in ROW_FIELDS order, ready to stage (or to pickle)."""
+    return (
+        draft.external_id, draft.text, draft.text_normalised, draft.text_truncated,
+        draft.original_size, draft.content_hash,
+        "forward" if draft.forwarded_from else "exact", _utc_text(draft.published_at),
+        draft.url, draft.author_pseudonym, draft.author_handle, draft.author_location,
+        draft.language, orjson.dumps(dict(draft.extra), default=str).decode(),
+    )
+
+
 def bulk_insert_items(
     session: Session,
     *,
     source_id: int,
     run_id: int | None,
-    drafts: Sequence[ItemDraft],
+    rows: Sequence[tuple[Any, ...]],
     collected_at: datetime,
 ) -> BulkResult:
-    """Insert the drafts not yet stored for the source; link near-duplicates to roots."""
-    if not drafts:
+    """Insert the staged rows not yet stored for the source; link near-duplicates to roots."""
+    if not rows:
         return BulkResult(0, 0)
     connection = session.connection()
     dialect = connection.dialect.name
@@ -94,54 +119,40 @@ def bulk_insert_items(
         raise NotImplementedError(f"unsupported database dialect {dialect!r}")
     connection.execute(text(_CREATE[dialect]))
     connection.execute(text(f"DELETE FROM {STAGE}"))
+    collected = _utc_text(collected_at)
     seen: set[str] = set()
     hashes: set[str] = set()
-    rows: list[tuple[Any, ...]] = []
-    sqlite = dialect == "sqlite"
-    collected: Any = _sqlite_datetime(collected_at) if sqlite else collected_at
-    for seq, draft in enumerate(drafts):
-        if draft.external_id in seen:
+    staged: list[tuple[Any, ...]] = []
+    for seq, row in enumerate(rows):
+        external_id, digest = row[_EXTERNAL_ID], row[_CONTENT_HASH]
+        if external_id in seen:
             continue
-        seen.add(draft.external_id)
-        is_first = draft.content_hash not in hashes
-        hashes.add(draft.content_hash)
-        rows.append((seq, int(is_first) if sqlite else is_first,
-                     *_row(draft, source_id=source_id, run_id=run_id, collected=collected,
-                           sqlite=sqlite)))
+        seen.add(external_id)
+        is_first = digest not in hashes
+        hashes.add(digest)
+        staged.append((seq, is_first, source_id, *row[:7], row[7], collected, *row[8:], run_id))
     raw = connection.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
     try:
         if dialect == "postgresql":
             with cursor.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
+                for row in staged:
                     copy.write_row(row)
         else:
             placeholders = ", ".join("?" for _ in COLUMNS)
-            cursor.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", rows)
+            cursor.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", staged)
     finally:
         cursor.close()
-    first = connection.execute(text(_move("s.first_of_hash"))).scalars().all()
-    rest = connection.execute(text(_move("NOT s.first_of_hash"))).scalars().all()
-    originals = [*first, *rest]
+    first = connection.execute(text(_move("s.first_of_hash", dialect=dialect))).scalars().all()
+    rest = connection.execute(text(_move("NOT s.first_of_hash", dialect=dialect)))
+    originals = [*first, *rest.scalars().all()]
     return BulkResult(inserted=len(originals),
                       near_duplicates=sum(1 for o in originals if o is not None))
 
 
-def _row(draft: ItemDraft, *, source_id: int, run_id: int | None, collected: Any,
-         sqlite: bool) -> tuple[Any, ...]:
-    published: Any = _sqlite_datetime(draft.published_at) if sqlite else draft.published_at
-    return (
-        source_id, draft.external_id, draft.text, draft.text_normalised,
-        int(draft.text_truncated) if sqlite else draft.text_truncated, draft.original_size,
-        draft.content_hash, "forward" if draft.forwarded_from else "exact", published,
-        collected, draft.url, draft.author_pseudonym, draft.author_handle, draft.author_location,
-        draft.language, orjson.dumps(dict(draft.extra), default=str).decode(), run_id,
-    )
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    """The text form SQLAlchemy's SQLite DateTime reads back: naive UTC with microseconds."""
+def _utc_text(value: datetime) -> str:
+    """Naive UTC text with microseconds: what SQLAlchemy's SQLite DateTime reads back."""
     if value.utcoffset():
         value = value.astimezone(UTC)
     return value.isoformat(" ", "microseconds")[:26]

@@ -46,14 +46,39 @@ def _counts(engine) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
     return items, distinct, quarantined
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat_file.parent.name))
+    return found
+
+
+def _gone(pids: list[int], *, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if not any(Path(f"/proc/{pid}").exists() for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 @pytest.mark.slow
-def test_crash_safety_kill_9_midway_then_rerun(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("parallel", [True, False], ids=["worker", "in-process"])
+def test_crash_safety_kill_9_midway_then_rerun(db_url: str, tmp_path: Path,
+                                               parallel: bool) -> None:
     export = tmp_path / "big.jsonl"
     good, bad = _write_export(export)
     engine = make_engine(db_url)
     add_source(engine, spec=SourceSpec(name="big"))
     env = {**os.environ, "MONITOR_DATABASE_URL": db_url, "MONITOR_SECRET_KEY": TEST_SECRET,
-           "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_INGEST_BATCH_SIZE": "500"}
+           "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_INGEST_BATCH_SIZE": "500",
+           "MONITOR_INGEST_PARALLEL": str(parallel).lower(),
+           "MONITOR_INGEST_PARALLEL_MIN_BYTES": "0"}
     command = [sys.executable, "-m", "monitor", "ingest", "--source", "big", "-q", str(export)]
 
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
@@ -63,8 +88,11 @@ def test_crash_safety_kill_9_midway_then_rerun(db_url: str, tmp_path: Path) -> N
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
         assert time.monotonic() < deadline, "the ingest never got going"
         time.sleep(0.02)
+    workers = _children(process.pid)
+    assert bool(workers) == parallel  # the worker (and spawn's resource tracker)
     process.send_signal(signal.SIGKILL)
     process.wait()
+    assert _gone(workers, within=15), "the validation worker outlived its killed parent"
     after_kill = _counts(engine)
     assert 0 < after_kill[0] < good, "the kill must land midway for this test to mean anything"
 

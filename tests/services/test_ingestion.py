@@ -226,3 +226,24 @@ def test_ingestion_refuses_weak_secret(engine: Engine, settings: Settings, tmp_p
     with pytest.raises(ConfigError, match="well-known"):
         ingest_files(engine, source_name="s", paths=[_write(tmp_path / "e.jsonl", [BEFORE])],
                      settings=weak)
+
+
+def test_ingestion_worker_process_gives_the_same_rows(engine: Engine, settings: Settings,
+                                                     tmp_path: Path) -> None:
+    lines = [b'{"id": "%d", "text": "post %d on Kunduz", "timestamp": "2021-10-05"}' % (i, i % 7)
+             for i in range(300)]
+    lines[100] = JSONL_CASES["malformed_json"]
+    path = _write(tmp_path / "e.jsonl", lines)
+    worker = settings.model_copy(update={"ingest_parallel_min_bytes": 0})
+    add_source(engine, spec=SourceSpec(name="a"))
+    add_source(engine, spec=SourceSpec(name="b"))
+    in_process = ingest_files(engine, source_name="a", paths=[path], settings=settings)
+    parallel = ingest_files(engine, source_name="b", paths=[path], settings=worker)
+    assert (in_process.read, in_process.inserted, in_process.quarantined) == (300, 299, 1)
+    assert (parallel.read, parallel.inserted, parallel.quarantined) == (300, 299, 1)
+    assert parallel.near_duplicates == 299  # every text already stored by source a
+    with session_scope(engine) as session:
+        texts = session.execute(
+            select(ItemRecord.external_id, ItemRecord.text, ItemRecord.published_at)
+            .order_by(ItemRecord.source_id, ItemRecord.id)).all()
+    assert texts[:299] == texts[299:]

@@ -1,0 +1,117 @@
+"""Read and validate a file into batches of staged rows, in this process or in a worker.
+
+Validation is pure Python and costs about as much as storing; on a large file a worker
+process validates the next batch while this one stores the last, using both cores. Batches
+cross the process boundary as plain tuples (cheap to pickle). If this process dies (even by
+kill -9) the worker's next send fails on the broken pipe and it exits.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import pickle
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from monitor.domain import ItemDraft, Rejection, SourceSpec
+from monitor.errors import MonitorError
+from monitor.ingest.readers import decompressing
+from monitor.ingest.records import Limits, Validator
+from monitor.ingest.registry import get_reader
+from monitor.store.bulk import staged_row
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    rows: list[tuple[Any, ...]]  # staged rows (monitor.store.bulk.ROW_FIELDS order)
+    rejections: list[Rejection]
+    truncated: int
+    position: int  # bytes of the (possibly compressed) file read so far
+
+
+@dataclass(frozen=True, slots=True)
+class BatchJob:
+    """Everything a worker needs to produce one file's batches (all picklable)."""
+
+    path: Path
+    fmt: str
+    spec: SourceSpec
+    limits: Limits
+    key: bytes
+    now: datetime
+    batch_size: int
+    max_record_bytes: int
+
+
+class WorkerError(MonitorError):
+    """The validation worker failed."""
+
+
+def read_batches(job: BatchJob) -> Iterator[Batch]:
+    """Batches of validated rows and rejections, in file order."""
+    reader = get_reader(job.fmt)
+    validator = Validator(spec=job.spec, limits=job.limits, key=job.key, now=job.now)
+    rows: list[tuple[Any, ...]] = []
+    rejections: list[Rejection] = []
+    truncated = 0
+    with job.path.open("rb") as raw_handle:
+        for raw in reader(decompressing(raw_handle), max_record_bytes=job.max_record_bytes):
+            result = validator(raw)
+            if isinstance(result, ItemDraft):
+                rows.append(staged_row(result))
+                truncated += result.text_truncated
+            else:
+                rejections.append(result)
+            if len(rows) + len(rejections) >= job.batch_size:
+                yield Batch(rows, rejections, truncated, raw_handle.tell())
+                rows, rejections, truncated = [], [], 0
+        yield Batch(rows, rejections, truncated, raw_handle.tell())
+
+
+def read_batches_in_worker(job: BatchJob) -> Iterator[Batch]:
+    """Like read_batches, computed one batch ahead in a separate process."""
+    context = multiprocessing.get_context("spawn")
+    receiver, sender = context.Pipe(duplex=False)
+    worker = context.Process(target=_work, args=(job, sender), daemon=True,
+                             name="monitor-validate")
+    worker.start()
+    sender.close()  # only the worker writes; EOF here then means the worker is gone
+    try:
+        while True:
+            try:
+                kind, payload = pickle.loads(receiver.recv_bytes())
+            except EOFError:
+                raise WorkerError("The validation worker stopped unexpectedly; run the "
+                                  "ingest again (it resumes where it stopped).") from None
+            if kind == "batch":
+                yield payload
+            elif kind == "error":
+                raise WorkerError(f"Reading {job.path} failed in the worker: {payload}")
+            else:
+                return
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.terminate()
+        worker.join(timeout=5)
+
+
+def _work(job: BatchJob, sender: Connection) -> None:
+    try:
+        try:
+            for batch in read_batches(job):
+                sender.send_bytes(pickle.dumps(("batch", batch), protocol=5))
+        except (BrokenPipeError, EOFError, OSError):
+            return  # the parent is gone: nothing left to do
+        except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
+            sender.send_bytes(pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
+            return
+        sender.send_bytes(pickle.dumps(("done", None)))
+    except (BrokenPipeError, OSError):
+        return
+    finally:
+        sender.close()

@@ -1,3 +1,4 @@
 from monitor.cli import main
 
-main()
+if __name__ == "__main__":  # the ingest's spawned worker imports this module too
+    main()

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from monitor.config import Settings, generate_secret_key_file
 from monitor.demo import generate_demo
+from monitor.errors import MonitorError
 from monitor.services import database, sources
 from monitor.services.ingestion import IngestSummary, ingest_files
 from monitor.store import queries
@@ -38,7 +39,10 @@ def run_demo(
     generate_secret_key_file(settings.secret_key_file)
     database.upgrade(settings)
     stream_dir = settings.data_dir / "demo"
-    manifest = generate_demo(out_dir=stream_dir, seed=seed, n_items=n_items)
+    try:
+        manifest = generate_demo(out_dir=stream_dir, seed=seed, n_items=n_items)
+    except ValueError as exc:  # a bad size, or a broken template file in corpora/demo
+        raise MonitorError(f"The demo stream could not be generated: {exc}") from exc
     engine = database.open_engine(settings)
     try:
         summaries = []

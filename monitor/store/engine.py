@@ -30,7 +30,7 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     # Checkpoint the WAL every ~40 MB rather than 4 MB: fewer fsyncs during bulk ingest.
-    cursor.execute("PRAGMA wal_autocheckpoint=10000")
+    cursor.execute("PRAGMA wal_autocheckpoint=100000")
     # Hash and id indexes take inserts at random pages: a 64 MB page cache (default 2 MB)
     # keeps them in memory; the staging table of bulk inserts lives in memory too.
     cursor.execute("PRAGMA cache_size=-65536")

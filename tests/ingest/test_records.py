@@ -123,3 +123,12 @@ json_values = st.recursive(
 def test_records_any_json_object_validates_or_is_rejected(fields: dict[str, Any]) -> None:
     result = validate(fields)
     assert isinstance(result, ItemDraft | Rejection)
+
+
+def test_records_quarantine_excerpt_carries_no_raw_handle() -> None:
+    spec = SourceSpec(name="s", field_mapping={"author": "user.screen_name"})
+    rejection = validate({"text": "", "timestamp": "2021-10-05",
+                          "user": {"screen_name": "Real_Handle", "followers": 3}}, spec)
+    assert isinstance(rejection, Rejection)
+    assert "Real_Handle" not in rejection.excerpt
+    assert pseudonymise("real_handle", key=KEY) in rejection.excerpt

@@ -83,8 +83,12 @@ class Settings(BaseSettings):
     min_year: int = Field(default=1995, description="Timestamps before this year are rejected.")
     ingest_batch_size: int = Field(
         default=20_000, ge=1, le=100_000,
-        description="Records per transaction. Large batches matter on SQLite: a commit rewrites "
-        "every index page the batch touched, and hash keys touch pages at random.",
+        description="Records validated and staged together (memory grows with it).",
+    )
+    ingest_commit_every: int = Field(
+        default=100_000, ge=1,
+        description="Records per transaction. Few, large commits matter on SQLite: a commit "
+        "rewrites every index page the batch touched, and hash keys touch pages at random.",
     )
     ingest_parallel: bool = Field(
         default=True, description="Validate large files in a worker process while storing."

@@ -45,8 +45,7 @@ class SourceSpec:
     timezone: str = "UTC"
 
 
-@dataclass(frozen=True, slots=True)
-class RawRecord:
+class RawRecord(NamedTuple):
     """One record as read from a file, before validation: a dict of fields, or an error."""
 
     line_no: int

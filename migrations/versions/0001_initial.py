@@ -85,7 +85,6 @@ def upgrade() -> None:
     sa.UniqueConstraint('source_id', 'external_id', name=op.f('uq_items_source_id_external_id'))
     )
     with op.batch_alter_table('items', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_items_author_pseudonym'), ['author_pseudonym'], unique=False)
         batch_op.create_index('ix_items_content_hash', ['content_hash'], unique=False)
         batch_op.create_index(batch_op.f('ix_items_original_id'), ['original_id'], unique=False)
         batch_op.create_index('ix_items_published_at', ['published_at'], unique=False)
@@ -120,7 +119,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_items_published_at')
         batch_op.drop_index(batch_op.f('ix_items_original_id'))
         batch_op.drop_index('ix_items_content_hash')
-        batch_op.drop_index(batch_op.f('ix_items_author_pseudonym'))
 
     op.drop_table('items')
     op.drop_table('ingest_runs')

@@ -110,8 +110,9 @@ class Validator:
 
     def _validate(self, line_no: int, fields: Mapping[str, Any]) -> ItemDraft:
         paths, used = self._plan(fields)
-        values = {name: _dig(fields, paths[name]) if name in paths else None
-                  for name in CANONICAL_FIELDS}
+        values: dict[str, Any] = dict.fromkeys(CANONICAL_FIELDS)
+        for name, path in paths.items():
+            values[name] = fields[path] if path in fields else _dig(fields, path)
 
         text = _coerce_text(values["text"])
         if "\x00" in text:

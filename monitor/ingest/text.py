@@ -66,8 +66,12 @@ def split_forward(text: str) -> tuple[str | None, str]:
 
 
 def content_hash(normalised_core: str) -> str:
-    """SHA-256 of the normalised text without any forward prefix: equal for near-duplicates."""
-    return hashlib.sha256(normalised_core.encode("utf-8")).hexdigest()
+    """SHA-256 of the normalised text without any forward prefix: equal for near-duplicates.
+
+    Kept to 128 bits (32 hex digits): collisions stay negligible at billions of items, and
+    the shorter key makes the hash index, written at random pages, half the size.
+    """
+    return hashlib.sha256(normalised_core.encode("utf-8")).hexdigest()[:32]
 
 
 def strip_for_display(text: str) -> str:

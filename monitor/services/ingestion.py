@@ -99,7 +99,8 @@ def ingest_files(
                                max_record_bytes=settings.max_record_bytes)
                 parallel = (settings.ingest_parallel
                             and path.stat().st_size >= settings.ingest_parallel_min_bytes)
-                _ingest_one(session, run=run, job=job, parallel=parallel, summary=summary,
+                _ingest_one(session, run=run, job=job, parallel=parallel,
+                            commit_every=settings.ingest_commit_every, summary=summary,
                             on_progress=on_progress)
         except BaseException as exc:
             session.rollback()
@@ -131,15 +132,24 @@ def _ingest_one(
     run: IngestRunRecord,
     job: BatchJob,
     parallel: bool,
+    commit_every: int,
     summary: IngestSummary,
     on_progress: ProgressCallback | None,
 ) -> None:
     size = job.path.stat().st_size
     batches = read_batches_in_worker(job) if parallel else read_batches(job)
+    uncommitted = 0
     for batch in batches:
         _store_batch(session, run=run, path=job.path, batch=batch, summary=summary)
+        uncommitted += len(batch.rows) + len(batch.rejections)
+        # Commit every few batches: each commit rewrites the index pages it touched, and
+        # hash keys touch them at random. A kill loses at most the uncommitted batches.
+        if uncommitted >= commit_every:
+            session.commit()
+            uncommitted = 0
         if on_progress is not None:
             on_progress(job.path, batch.position, size, summary)
+    session.commit()
 
 
 def _store_batch(
@@ -173,7 +183,6 @@ def _store_batch(
     run.n_quarantined = summary.quarantined
     run.quarantined_by_reason = dict(summary.quarantined_by_reason)
     run.heartbeat_at = now
-    session.commit()
 
 
 def list_runs(engine: Engine, *, limit: int = 20) -> list[tuple[IngestRunRecord, str]]:

@@ -1,10 +1,13 @@
-"""Fast, idempotent bulk insert of items through a per-connection staging table.
+"""Fast, idempotent bulk insert of items.
 
-A batch is loaded into a temporary table (COPY on PostgreSQL, executemany on SQLite), then
-moved into `items` by INSERT … SELECT … ON CONFLICT DO NOTHING, which skips items already
-stored for their source. Near-duplicates are linked in SQL: a staged item's original is the
-root (earliest non-copy) item with the same content hash. The first staged item of each hash
-goes in first, so it becomes the root for the rest of the batch when none is stored yet.
+PostgreSQL: a batch is COPied into a per-connection temporary table, then moved into `items`
+by INSERT … SELECT … ON CONFLICT DO NOTHING, which skips items already stored for their
+source. SQLite (in-process, where a staging copy buys nothing): executemany straight into
+`items` with the same ON CONFLICT rule.
+
+Near-duplicates are linked to their root: the earliest stored item with the same content
+hash that is not itself a copy. The first item of each hash in a batch goes in first, so it
+becomes the root for the rest of the batch when none is stored yet.
 """
 
 from __future__ import annotations
@@ -38,8 +41,7 @@ _ITEM_COLUMNS = ", ".join(
     c for c in COLUMNS if c not in ("seq", "first_of_hash", "duplicate_kind")
 )
 
-_CREATE = {
-    "postgresql": f"""
+_CREATE_STAGE = f"""
         CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (
             seq integer, first_of_hash boolean, source_id integer,
             external_id varchar(255), text text, text_normalised text,
@@ -48,18 +50,9 @@ _CREATE = {
             published_at timestamp, collected_at timestamp, url text,
             author_pseudonym varchar(64), author_handle varchar(255),
             author_location varchar(255), language varchar(20), extra json,
-            ingest_run_id integer)""",
-    "sqlite": f"""
-        CREATE TEMPORARY TABLE IF NOT EXISTS {STAGE} (
-            seq INTEGER, first_of_hash INTEGER, source_id INTEGER, external_id TEXT,
-            text TEXT, text_normalised TEXT, text_truncated INTEGER, original_size INTEGER,
-            content_hash TEXT,
-            duplicate_kind TEXT, published_at TEXT, collected_at TEXT, url TEXT,
-            author_pseudonym TEXT, author_handle TEXT, author_location TEXT, language TEXT,
-            extra TEXT, ingest_run_id INTEGER)""",
-}
+            ingest_run_id integer)"""
 
-# Staged times are naive UTC text (one format for both backends); PostgreSQL converts them.
+# Staged times are naive UTC text (what SQLite stores as is); PostgreSQL converts them.
 _SELECT_COLUMNS_PG = _ITEM_COLUMNS.replace(
     "published_at", "published_at AT TIME ZONE 'UTC'"
 ).replace("collected_at", "collected_at AT TIME ZONE 'UTC'")
@@ -71,15 +64,12 @@ _ROOT = (
 )
 
 
-def _move(where: str, *, dialect: str) -> str:
-    # "WHERE true … ON CONFLICT": SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT.
-    select_columns = _SELECT_COLUMNS_PG if dialect == "postgresql" else _ITEM_COLUMNS
+def _move(where: str) -> str:
     return f"""
         INSERT INTO items ({_ITEM_COLUMNS}, original_id, duplicate_kind)
-        SELECT {select_columns}, q.root,
+        SELECT {_SELECT_COLUMNS_PG}, q.root,
                CASE WHEN q.root IS NULL THEN NULL ELSE q.duplicate_kind END
         FROM (SELECT s.*, {_ROOT} AS root FROM {STAGE} s WHERE {where}) q
-        WHERE true
         ORDER BY q.seq
         ON CONFLICT (source_id, external_id) DO NOTHING
         RETURNING original_id"""
@@ -98,7 +88,7 @@ def staged_row(draft: ItemDraft) -> tuple[Any, ...]:
         draft.original_size, draft.content_hash,
         "forward" if draft.forwarded_from else "exact", _utc_text(draft.published_at),
         draft.url, draft.author_pseudonym, draft.author_handle, draft.author_location,
-        draft.language, orjson.dumps(dict(draft.extra), default=str).decode(),
+        draft.language, orjson.dumps(draft.extra, default=str).decode() if draft.extra else "{}",
     )
 
 
@@ -115,9 +105,14 @@ def bulk_insert_items(
         return BulkResult(0, 0)
     connection = session.connection()
     dialect = connection.dialect.name
-    if dialect not in _CREATE:
+    if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"unsupported database dialect {dialect!r}")
-    connection.execute(text(_CREATE[dialect]))
+    if dialect == "sqlite":
+        raw_sqlite = connection.connection.dbapi_connection
+        assert raw_sqlite is not None
+        return _insert_sqlite(raw_sqlite, source_id=source_id, run_id=run_id, rows=rows,
+                              collected=_utc_text(collected_at))
+    connection.execute(text(_CREATE_STAGE))
     connection.execute(text(f"DELETE FROM {STAGE}"))
     collected = _utc_text(collected_at)
     seen: set[str] = set()
@@ -135,20 +130,82 @@ def bulk_insert_items(
     assert raw is not None
     cursor = raw.cursor()
     try:
-        if dialect == "postgresql":
-            with cursor.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in staged:
-                    copy.write_row(row)
-        else:
-            placeholders = ", ".join("?" for _ in COLUMNS)
-            cursor.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", staged)
+        with cursor.copy(f"COPY {STAGE} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
+            for row in staged:
+                copy.write_row(row)
     finally:
         cursor.close()
-    first = connection.execute(text(_move("s.first_of_hash", dialect=dialect))).scalars().all()
-    rest = connection.execute(text(_move("NOT s.first_of_hash", dialect=dialect)))
+    first = connection.execute(text(_move("s.first_of_hash"))).scalars().all()
+    rest = connection.execute(text(_move("NOT s.first_of_hash")))
     originals = [*first, *rest.scalars().all()]
     return BulkResult(inserted=len(originals),
                       near_duplicates=sum(1 for o in originals if o is not None))
+
+
+_SQLITE_INSERT = (
+    f"INSERT INTO items ({_ITEM_COLUMNS}, original_id, duplicate_kind) "
+    f"VALUES ({', '.join('?' for _ in range(len(_ITEM_COLUMNS.split(', ')) + 2))}) "
+    "ON CONFLICT (source_id, external_id) DO NOTHING"
+)
+_SQLITE_ROOTS = (
+    "SELECT content_hash, min(coalesce(original_id, id)) FROM items "
+    "WHERE content_hash IN ({marks}) GROUP BY content_hash"
+)
+
+
+def _insert_sqlite(raw: Any, *, source_id: int, run_id: int | None,
+                   rows: Sequence[tuple[Any, ...]], collected: str) -> BulkResult:
+    """SQLite: insert straight into `items` with executemany, roots looked up per batch.
+
+    In-process SQLite gains nothing from a staging table, and skipping it saves a copy of
+    every row. Same rounds as the staged path: new roots first, then the copies.
+    """
+    cursor = raw.cursor()
+    try:
+        unique = list({row[_EXTERNAL_ID]: row for row in reversed(rows)}.values())[::-1]
+        roots = _sqlite_roots(cursor, {row[_CONTENT_HASH] for row in unique})
+        inserted = linked = 0
+        pending = unique
+        while pending:
+            fresh: dict[str, tuple[Any, ...]] = {}
+            copies: list[tuple[Any, ...]] = []
+            deferred: list[tuple[Any, ...]] = []
+            for row in pending:
+                digest = row[_CONTENT_HASH]
+                if digest in roots:
+                    copies.append(row)
+                elif digest not in fresh:
+                    fresh[digest] = row
+                else:
+                    deferred.append(row)
+            cursor.executemany(_SQLITE_INSERT, [
+                (source_id, *row[:6], row[7], collected, *row[8:], run_id, None, None)
+                for row in fresh.values()
+            ])
+            inserted += max(cursor.rowcount, 0)
+            cursor.executemany(_SQLITE_INSERT, [
+                (source_id, *row[:6], row[7], collected, *row[8:], run_id,
+                 roots[row[_CONTENT_HASH]], row[6])
+                for row in copies
+            ])
+            inserted += max(cursor.rowcount, 0)
+            linked += max(cursor.rowcount, 0)
+            if deferred:
+                roots.update(_sqlite_roots(cursor, {row[_CONTENT_HASH] for row in deferred}))
+            pending = deferred
+        return BulkResult(inserted=inserted, near_duplicates=linked)
+    finally:
+        cursor.close()
+
+
+def _sqlite_roots(cursor: Any, hashes: set[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    wanted = list(hashes)
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        cursor.execute(_SQLITE_ROOTS.format(marks=", ".join("?" * len(chunk))), chunk)
+        found.update(cursor.fetchall())
+    return found
 
 
 def _utc_text(value: datetime) -> str:

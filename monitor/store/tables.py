@@ -103,7 +103,9 @@ class ItemRecord(Base):
     published_at: Mapped[datetime]
     collected_at: Mapped[datetime]
     url: Mapped[str | None] = mapped_column(Text)
-    author_pseudonym: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Not indexed yet: every index on a random key (a hash) costs ingest throughput on
+    # SQLite, so one is added by migration when a query needs it.
+    author_pseudonym: Mapped[str | None] = mapped_column(String(64))
     author_handle: Mapped[str | None] = mapped_column(String(255))
     author_location: Mapped[str | None] = mapped_column(String(255))
     language: Mapped[str | None] = mapped_column(String(20))

@@ -77,6 +77,7 @@ def test_crash_safety_kill_9_midway_then_rerun(db_url: str, tmp_path: Path,
     add_source(engine, spec=SourceSpec(name="big"))
     env = {**os.environ, "MONITOR_DATABASE_URL": db_url, "MONITOR_SECRET_KEY": TEST_SECRET,
            "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_INGEST_BATCH_SIZE": "500",
+           "MONITOR_INGEST_COMMIT_EVERY": "500",
            "MONITOR_INGEST_PARALLEL": str(parallel).lower(),
            "MONITOR_INGEST_PARALLEL_MIN_BYTES": "0"}
     command = [sys.executable, "-m", "monitor", "ingest", "--source", "big", "-q", str(export)]

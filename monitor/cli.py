@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -23,6 +24,7 @@ from monitor.config import Settings, generate_secret_key_file, get_settings
 from monitor.domain import CANONICAL_FIELDS, SourceSpec
 from monitor.errors import MonitorError
 from monitor.ingest.reasons import explain
+from monitor.ingest.text import strip_for_display
 from monitor.services import database, ingestion, sources
 from monitor.services.ingestion import IngestSummary
 
@@ -47,7 +49,8 @@ def _settings() -> Settings:
 
 
 def _fail(exc: MonitorError) -> typer.Exit:
-    err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, markup=True)
+    # Messages quote user input (names, paths): escape it so it cannot inject Rich markup.
+    err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
     return typer.Exit(code=2)
 
 
@@ -142,7 +145,7 @@ def sources_list() -> None:
     """List sources with their item counts (`sources show NAME` for the rest)."""
     table = _table("name", "format", "origin", "items", "latest item (UTC)")
     for spec, n, latest in sources.list_sources(_engine()):
-        table.add_row(spec.name, spec.format, spec.origin or "", f"{n:,}",
+        table.add_row(escape(spec.name), spec.format, spec.origin or "", f"{n:,}",
                       latest.strftime("%Y-%m-%d %H:%M") if latest else "")
     console.print(table)
 
@@ -157,9 +160,10 @@ def sources_show(name: str) -> None:
     table = Table("setting", "value", show_header=False)
     for key in ("name", "format", "description", "origin", "language", "timestamp_format",
                 "dayfirst", "timezone"):
-        table.add_row(key, str(getattr(spec, key) or ""))
+        table.add_row(key, _display(str(getattr(spec, key) or ""), 2_000))
     for field_name in CANONICAL_FIELDS:
-        table.add_row(f"map {field_name}", spec.field_mapping.get(field_name, "(auto)"))
+        table.add_row(f"map {field_name}",
+                      _display(spec.field_mapping.get(field_name, "(auto)"), 200))
     console.print(table)
 
 
@@ -262,7 +266,8 @@ def quarantine_list(
     table = _table("id", "source", "file", "line", "reason", "detail")
     for record, source_name in ingestion.list_quarantine(engine, source=source, reason=reason,
                                                          run_id=run, limit=limit):
-        table.add_row(str(record.id), source_name, Path(record.file_name).name,
+        table.add_row(str(record.id), escape(source_name),
+                      _display(Path(record.file_name).name, 80),
                       str(record.line_no), record.reason, _display(record.detail, 60))
     console.print(table)
     counts = _table("source", "reason", "records", title="All quarantined records")
@@ -281,8 +286,8 @@ def quarantine_show(record_id: int) -> None:
         raise typer.Exit(code=2)
     record, source_name = found
     table = Table(show_header=False)
-    table.add_row("source", source_name)
-    table.add_row("file", record.file_name)
+    table.add_row("source", escape(source_name))
+    table.add_row("file", _display(record.file_name, 500))
     table.add_row("line", str(record.line_no))
     table.add_row("reason", record.reason)
     table.add_row("meaning", explain(record.reason))
@@ -304,10 +309,6 @@ def _table(*headers: str, title: str | None = None) -> Table:
 
 def _display(text: str, limit: int) -> str:
     """Hostile text for the terminal: no control or bidi characters, no Rich markup, bounded."""
-    from rich.markup import escape
-
-    from monitor.ingest.text import strip_for_display
-
     return escape(strip_for_display(text)[:limit])
 
 
@@ -379,8 +380,13 @@ def main() -> None:
     try:
         app()
     except MonitorError as exc:
-        err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+        err_console.print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         raise SystemExit(2) from None
     except ValidationError as exc:
-        err_console.print(f"[bold red]Error:[/] invalid MONITOR_* setting: {exc}", highlight=False)
+        err_console.print(f"[bold red]Error:[/] invalid MONITOR_* setting: {escape(str(exc))}",
+                          highlight=False)
         raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        err_console.print("Interrupted. Committed work is kept; run the same command again to "
+                          "finish (nothing is inserted twice).")
+        raise SystemExit(130) from None

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import pickle
+import queue
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -72,21 +74,47 @@ def read_batches(job: BatchJob) -> Iterator[Batch]:
         yield Batch(rows, rejections, truncated, raw_handle.tell())
 
 
-def read_batches_in_worker(job: BatchJob) -> Iterator[Batch]:
-    """Like read_batches, computed one batch ahead in a separate process."""
+def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Iterator[Batch]:
+    """Like read_batches, computed up to `prefetch` batches ahead in a separate process.
+
+    A thread drains the pipe into a bounded queue, so the worker keeps validating while this
+    process is busy storing (a commit takes longer than a batch); memory stays bounded by
+    the queue.
+    """
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     worker = context.Process(target=_work, args=(job, sender), daemon=True,
                              name="monitor-validate")
     worker.start()
     sender.close()  # only the worker writes; EOF here then means the worker is gone
+    inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=prefetch)
+    stop = threading.Event()
+
+    def drain() -> None:
+        try:
+            while not stop.is_set():
+                message = receiver.recv_bytes()
+                while not stop.is_set():
+                    try:
+                        inbox.put(message, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+        except (EOFError, OSError):
+            pass
+        finally:
+            if not stop.is_set():
+                inbox.put(None)  # tells the consumer the worker is gone
+
+    thread = threading.Thread(target=drain, name="monitor-batches", daemon=True)
+    thread.start()
     try:
         while True:
-            try:
-                kind, payload = pickle.loads(receiver.recv_bytes())
-            except EOFError:
+            message = inbox.get()
+            if message is None:
                 raise WorkerError("The validation worker stopped unexpectedly; run the "
-                                  "ingest again (it resumes where it stopped).") from None
+                                  "ingest again (it resumes where it stopped).")
+            kind, payload = pickle.loads(message)
             if kind == "batch":
                 yield payload
             elif kind == "error":
@@ -94,10 +122,12 @@ def read_batches_in_worker(job: BatchJob) -> Iterator[Batch]:
             else:
                 return
     finally:
-        receiver.close()
+        stop.set()
         if worker.is_alive():
             worker.terminate()
         worker.join(timeout=5)
+        receiver.close()
+        thread.join(timeout=5)
 
 
 def _work(job: BatchJob, sender: Connection) -> None:

@@ -1,15 +1,15 @@
 """Read and validate a file into batches of staged rows, in this process or in a worker.
 
 Validation is pure Python and costs about as much as storing; on a large file a worker
-process validates the next batches while this one stores, using both cores. Batches cross
-the process boundary as JSON (orjson: plain values only, faster than pickle and nothing that
-could execute on load). If this process dies (even by kill -9) the worker's next send fails
-on the broken pipe and it exits.
+process validates the next batch while this one stores the last, using both cores. Batches
+cross the process boundary as plain tuples (cheap to pickle). If this process dies (even by
+kill -9) the worker's next send fails on the broken pipe and it exits.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 import queue
 import threading
 from collections.abc import Iterator
@@ -18,8 +18,6 @@ from datetime import datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-
-import orjson
 
 from monitor.domain import ItemDraft, Rejection, SourceSpec
 from monitor.errors import MonitorError
@@ -116,9 +114,9 @@ def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Iterator[Batc
             if message is None:
                 raise WorkerError("The validation worker stopped unexpectedly; run the "
                                   "ingest again (it resumes where it stopped).")
-            kind, payload = orjson.loads(message)
+            kind, payload = pickle.loads(message)
             if kind == "batch":
-                yield _batch_from(payload)
+                yield payload
             elif kind == "error":
                 raise WorkerError(f"Reading {job.path} failed in the worker: {payload}")
             else:
@@ -136,24 +134,14 @@ def _work(job: BatchJob, sender: Connection) -> None:
     try:
         try:
             for batch in read_batches(job):
-                sender.send_bytes(orjson.dumps(("batch", _batch_to(batch))))
+                sender.send_bytes(pickle.dumps(("batch", batch), protocol=5))
         except (BrokenPipeError, EOFError, OSError):
             return  # the parent is gone: nothing left to do
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-            sender.send_bytes(orjson.dumps(("error", f"{type(exc).__name__}: {exc}")))
+            sender.send_bytes(pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
             return
-        sender.send_bytes(orjson.dumps(("done", None)))
+        sender.send_bytes(pickle.dumps(("done", None)))
     except (BrokenPipeError, OSError):
         return
     finally:
         sender.close()
-
-
-def _batch_to(batch: Batch) -> dict[str, Any]:
-    return {"rows": batch.rows, "rejections": [tuple(r) for r in batch.rejections],
-            "truncated": batch.truncated, "position": batch.position}
-
-
-def _batch_from(payload: dict[str, Any]) -> Batch:
-    return Batch(rows=payload["rows"], rejections=[Rejection(*r) for r in payload["rejections"]],
-                 truncated=payload["truncated"], position=payload["position"])

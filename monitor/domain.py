@@ -59,7 +59,7 @@ class ItemDraft(NamedTuple):
     """A validated, normalised item ready to be stored.
 
     A NamedTuple rather than a dataclass: ingest builds one per record and may send batches of
-    them between processes, and tuples are the cheapest to build and to pickle.
+    them between processes, and tuples are the cheapest to build and to send.
     """
 
     external_id: str

@@ -172,7 +172,9 @@ class _CsvFeed:
             if self._buffered < EXCERPT_CHARS:
                 self._buffer.append(text)
                 self._buffered += len(text)
-            yield text + "\n"
+            # An over-long line is fed as an empty one: its truncated head could open a quote
+            # that would swallow the following rows into one record.
+            yield "\n" if too_long else text + "\n"
 
     def start_record(self) -> None:
         self._buffer = []

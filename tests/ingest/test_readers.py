@@ -89,3 +89,10 @@ def test_readers_jsonl_round_trips_any_objects(objects: list[dict[str, str]]) ->
 def test_readers_never_raise_on_arbitrary_bytes(data: bytes) -> None:
     _jsonl(data)
     _csv(data)
+
+
+def test_readers_csv_overlong_line_does_not_swallow_the_next_rows() -> None:
+    data = b'id,text\n1,ok\n2,"' + b"x" * 20_000 + b'"\n3,fine\n4,also fine\n'
+    records = _csv(data, limit=10_000)
+    assert [r.error for r in records] == [None, Reason.RECORD_TOO_LARGE, None, None]
+    assert [r.fields["id"] for r in records if r.fields] == ["1", "3", "4"]

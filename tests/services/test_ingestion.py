@@ -247,3 +247,24 @@ def test_ingestion_worker_process_gives_the_same_rows(engine: Engine, settings: 
             select(ItemRecord.external_id, ItemRecord.text, ItemRecord.published_at)
             .order_by(ItemRecord.source_id, ItemRecord.id)).all()
     assert texts[:299] == texts[299:]
+
+
+def test_ingestion_twitter_style_export_loads_unchanged(engine: Engine, settings: Settings) -> None:
+    """A hand-written export in a common collection tool's shape, with its own field names."""
+    from ..conftest import DATA
+
+    add_source(engine, spec=SourceSpec(name="social", field_mapping={
+        "author": "user.screen_name", "location": "user.location"}))
+    summary = ingest_files(engine, source_name="social", paths=[DATA / "mixed_export.jsonl"],
+                           settings=settings)
+    assert (summary.read, summary.inserted, summary.near_duplicates) == (7, 6, 1)
+    assert summary.quarantined_by_reason == {"malformed_json": 1}
+    with session_scope(engine) as session:
+        items = {i.external_id: i for i in session.scalars(select(ItemRecord))}
+    assert items["1001"].published_at.isoformat() == "2021-10-08T13:20:00+00:00"
+    assert items["1002"].original_id == items["1001"].id
+    assert items["1002"].duplicate_kind == "forward"
+    assert items["1003"].language == "ar" and items["1003"].author_location is None
+    assert items["1004"].text == "په کندز کې د جمعې پر لمانځه برید وشو"
+    assert items["1001"].extra == {"retweet_count": 12}
+    assert all(i.author_handle is None and i.author_pseudonym for i in items.values())

@@ -38,6 +38,14 @@ E_SOURCE_EXISTS = (
 E_SOURCE_FORMAT = "Unknown source format {fmt!r}: use one of {known}."
 E_SOURCE_FIELD = "Unknown field {field!r} in --map: map one of {known}."
 E_SOURCE_TIMEZONE = "Unknown timezone {tz!r}: use an IANA name such as UTC or Asia/Kabul."
+E_SOURCE_NAME = (
+    "Invalid source name {name!r}: use 1 to 100 letters, digits, '_', '.' or '-', starting with "
+    "a letter or digit."
+)
+E_FILE_UNREADABLE = (
+    "Cannot read {path}: {problem}. The records before the damage were stored; repair or "
+    "re-export the file and ingest it again."
+)
 E_SOURCE_ORIGIN = (
     "Unknown region code {code!r} for --origin: use an ISO 3166-1 alpha-2 country (TJ) or an "
     "ISO 3166-2 subdivision (AF-KDZ)."

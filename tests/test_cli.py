@@ -101,8 +101,9 @@ def test_cli_ingest_prints_summary_and_quarantine_explains(run: Run, export: Pat
 
 def test_cli_quarantine_show_neutralises_hostile_excerpt(run: Run, tmp_path: Path) -> None:
     hostile = tmp_path / "hostile.jsonl"
-    hostile.write_text('{"id": "x", "text": "[bold red]ALERT[/] \u202egnp.exe\x1b[2J", '
-                       '"timestamp": "not a date"}\n', encoding="utf-8")
+    # Malformed JSON, so the excerpt is the raw line: markup, a bidi override, an escape code.
+    hostile.write_text('{"id": "x", "text": "[bold red]ALERT[/] \u202egnp.exe\x1b[2J\n',
+                       encoding="utf-8")
     run("sources", "add", "s")
     run("ingest", "--source", "s", str(hostile))
     shown = run("quarantine", "show", "1").output
@@ -165,3 +166,9 @@ def test_cli_demo_is_idempotent(run: Run, tmp_path: Path) -> None:
     second = run("demo", "--items", "2000").output
     assert "2,000 items in the store (0 new this run)" in second
     assert "quarantine" in second
+
+
+def test_cli_sources_add_refuses_names_with_markup(run: Run) -> None:
+    result = run("sources", "add", "x[/]", ok=False)
+    assert result.exit_code == 2 and "Invalid source name" in result.output
+    assert "x[/]" not in run("sources", "list").output

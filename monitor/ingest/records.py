@@ -33,6 +33,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "location": ("location", "user_location", "author_location", "place"),
     "language": ("language", "lang"),
 }
+#: Keys that hold a field inside an author object found under an author alias.
+NESTED: dict[str, tuple[str, ...]] = {
+    "author": ("screen_name", "username", "handle", "name", "id"),
+    "location": ("location",),
+}
 MAX_ID_CHARS = 255
 MAX_URL_CHARS = 2_048
 MAX_SHORT_CHARS = 255
@@ -61,7 +66,8 @@ class Validator:
         self.key = key
         self.now = now
         self.tz: tzinfo = ZoneInfo(spec.timezone)
-        self._plans: dict[tuple[str, ...], tuple[dict[str, str], frozenset[str]]] = {}
+        self._plans: dict[tuple[tuple[str, ...], tuple[str, ...]],
+                          tuple[dict[str, str], frozenset[str]]] = {}
         self._pseudonyms: dict[str, str] = {}
 
     def __call__(self, raw: RawRecord) -> ItemDraft | Rejection:
@@ -94,7 +100,9 @@ class Validator:
 
     def _plan(self, fields: Mapping[str, Any]) -> tuple[dict[str, str], frozenset[str]]:
         """Which key (or dotted path) holds each canonical field, and the keys so used."""
-        signature = tuple(fields)
+        # Where a field is found depends on the keys and on which values are objects (a
+        # "user" that is a string is the handle; an object holds it under "screen_name").
+        signature = (tuple(fields), tuple(k for k, v in fields.items() if type(v) is dict))
         plan = self._plans.get(signature)
         if plan is None:
             used: set[str] = set()
@@ -156,15 +164,29 @@ class Validator:
     def _resolve(self, fields: Mapping[str, Any], name: str, used: set[str]) -> str | None:
         mapped = self.spec.field_mapping.get(name)
         if mapped:
-            # A nested object (user.screen_name) leaves metadata whole: it holds raw handles.
+            # A nested object (user.screen_name) stays out of metadata whole: it holds handles.
             used.add(mapped.split(".", 1)[0] if mapped not in fields else mapped)
             return mapped
         for alias in ALIASES[name]:
-            if alias in fields and alias not in used:
-                if isinstance(fields[alias], dict) and name in ("author", "location"):
-                    continue  # a nested "user" object: map its field explicitly
-                used.add(alias)
-                return alias
+            if alias not in fields or alias in used:
+                continue
+            value = fields[alias]
+            if isinstance(value, dict) and name in NESTED:
+                # An author object ({"user": {"screen_name": …}}): look inside, and keep the
+                # whole object out of metadata, since it holds the raw handle.
+                inner = next((key for key in NESTED[name] if key in value), None)
+                if inner is None:
+                    continue
+                if name == "author":
+                    used.add(alias)
+                return f"{alias}.{inner}"
+            used.add(alias)
+            return alias
+        if name == "location":  # the author's declared location inside an author object
+            for alias in ALIASES["author"]:
+                value = fields.get(alias)
+                if isinstance(value, dict) and "location" in value:
+                    return f"{alias}.location"
         return None
 
     def _timestamp(self, value: Any) -> datetime:

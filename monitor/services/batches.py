@@ -11,11 +11,14 @@ fails on the broken pipe and it exits.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
 import queue
+import signal
 import threading
-from collections.abc import Iterator
+import zlib
+from collections.abc import Generator
 from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing.connection import Connection
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.domain import ItemDraft, Rejection, SourceSpec
-from monitor.errors import MonitorError
+from monitor.errors import E_FILE_UNREADABLE, MonitorError, SourceError
 from monitor.ingest.readers import decompressing
 from monitor.ingest.records import Limits, Validator
 from monitor.ingest.registry import get_reader
@@ -56,7 +59,7 @@ class WorkerError(MonitorError):
     """The validation worker failed."""
 
 
-def read_batches(job: BatchJob) -> Iterator[Batch]:
+def read_batches(job: BatchJob) -> Generator[Batch, None, None]:
     """Batches of validated rows and rejections, in file order."""
     reader = get_reader(job.fmt)
     validator = Validator(spec=job.spec, limits=job.limits, key=job.key, now=job.now)
@@ -64,7 +67,17 @@ def read_batches(job: BatchJob) -> Iterator[Batch]:
     rejections: list[Rejection] = []
     truncated = 0
     with job.path.open("rb") as raw_handle:
-        for raw in reader(decompressing(raw_handle), max_record_bytes=job.max_record_bytes):
+        records = reader(decompressing(raw_handle), max_record_bytes=job.max_record_bytes)
+        while True:
+            try:
+                raw = next(records, None)
+            except (EOFError, OSError, zlib.error) as exc:  # truncated or corrupt gzip
+                # Store what was read before the damage, then stop with a clear message.
+                yield Batch(rows, rejections, truncated, raw_handle.tell())
+                raise SourceError(E_FILE_UNREADABLE.format(
+                    path=job.path, problem=str(exc) or type(exc).__name__)) from exc
+            if raw is None:
+                break
             result = validator(raw)
             if isinstance(result, ItemDraft):
                 rows.append(staged_row(result))
@@ -77,7 +90,7 @@ def read_batches(job: BatchJob) -> Iterator[Batch]:
         yield Batch(rows, rejections, truncated, raw_handle.tell())
 
 
-def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Iterator[Batch]:
+def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Generator[Batch, None, None]:
     """Like read_batches, computed up to `prefetch` batches ahead in a separate process.
 
     A thread drains the pipe into a bounded queue, so the worker keeps validating while this
@@ -107,7 +120,8 @@ def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Iterator[Batc
             pass
         finally:
             if not stop.is_set():
-                inbox.put(None)  # tells the consumer the worker is gone
+                with contextlib.suppress(queue.Full):
+                    inbox.put(None, timeout=1)  # tells the consumer the worker is gone
 
     thread = threading.Thread(target=drain, name="monitor-batches", daemon=True)
     thread.start()
@@ -121,7 +135,7 @@ def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Iterator[Batc
             if kind == "batch":
                 yield payload
             elif kind == "error":
-                raise WorkerError(f"Reading {job.path} failed in the worker: {payload}")
+                raise WorkerError(payload)
             else:
                 return
     finally:
@@ -134,17 +148,19 @@ def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Iterator[Batc
 
 
 def _work(job: BatchJob, sender: Connection) -> None:
+    # Ctrl-C goes to the whole process group: the parent handles it and stops this worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         try:
             for batch in read_batches(job):
                 sender.send_bytes(pickle.dumps(("batch", batch), protocol=5))
-        except (BrokenPipeError, EOFError, OSError):
+        except (BrokenPipeError, ConnectionResetError):
             return  # the parent is gone: nothing left to do
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-            sender.send_bytes(pickle.dumps(("error", f"{type(exc).__name__}: {exc}")))
+            sender.send_bytes(pickle.dumps(("error", str(exc))))
             return
         sender.send_bytes(pickle.dumps(("done", None)))
-    except (BrokenPipeError, OSError):
+    except (BrokenPipeError, ConnectionResetError):
         return
     finally:
         sender.close()

@@ -1,15 +1,17 @@
 """Ingest files into a source: read, validate, store in batches; quarantine what fails.
 
-Each batch commits in one transaction together with the run's counters, so killing the
-process loses at most the batch in flight, and re-running inserts only what is missing.
+Batches commit in transactions of up to `ingest_commit_every` records together with the run's
+counters, so killing the process loses at most the uncommitted work, and re-running inserts
+only what is missing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +21,13 @@ from sqlalchemy.orm import Session
 
 from monitor.config import Settings
 from monitor.domain import SourceSpec
-from monitor.errors import E_FILE_FORMAT, E_FILE_MISSING, E_SOURCE_UNKNOWN, SourceError
+from monitor.errors import (
+    E_FILE_FORMAT,
+    E_FILE_MISSING,
+    E_SOURCE_UNKNOWN,
+    MonitorError,
+    SourceError,
+)
 from monitor.ingest.readers import detect_format
 from monitor.ingest.records import Limits
 from monitor.services.batches import Batch, BatchJob, read_batches, read_batches_in_worker
@@ -137,18 +145,41 @@ def _ingest_one(
     on_progress: ProgressCallback | None,
 ) -> None:
     size = job.path.stat().st_size
-    batches = read_batches_in_worker(job) if parallel else read_batches(job)
+    batches: Generator[Batch, None, None] = (
+        read_batches_in_worker(job) if parallel else read_batches(job)
+    )
+    # closing(): on an error the worker is stopped at once, not when garbage collected.
+    with contextlib.closing(batches):
+        _store_batches(session, run=run, job=job, batches=batches, commit_every=commit_every,
+                       summary=summary, on_progress=on_progress, size=size)
+
+
+def _store_batches(
+    session: Session,
+    *,
+    run: IngestRunRecord,
+    job: BatchJob,
+    batches: Iterator[Batch],
+    commit_every: int,
+    summary: IngestSummary,
+    on_progress: ProgressCallback | None,
+    size: int,
+) -> None:
     uncommitted = 0
-    for batch in batches:
-        _store_batch(session, run=run, path=job.path, batch=batch, summary=summary)
-        uncommitted += len(batch.rows) + len(batch.rejections)
-        # Commit every few batches: each commit rewrites the index pages it touched, and
-        # hash keys touch them at random. A kill loses at most the uncommitted batches.
-        if uncommitted >= commit_every:
-            session.commit()
-            uncommitted = 0
-        if on_progress is not None:
-            on_progress(job.path, batch.position, size, summary)
+    try:
+        for batch in batches:
+            _store_batch(session, run=run, path=job.path, batch=batch, summary=summary)
+            uncommitted += len(batch.rows) + len(batch.rejections)
+            # Commit every few batches: each commit rewrites the index pages it touched, and
+            # hash keys touch them at random. A kill loses at most the uncommitted batches.
+            if uncommitted >= commit_every:
+                session.commit()
+                uncommitted = 0
+            if on_progress is not None:
+                on_progress(job.path, batch.position, size, summary)
+    except MonitorError:
+        session.commit()  # a damaged file: keep what was read before the damage
+        raise
     session.commit()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -13,6 +14,7 @@ from monitor.errors import (
     E_SOURCE_EXISTS,
     E_SOURCE_FIELD,
     E_SOURCE_FORMAT,
+    E_SOURCE_NAME,
     E_SOURCE_ORIGIN,
     E_SOURCE_TIMEZONE,
     E_SOURCE_UNKNOWN,
@@ -22,6 +24,9 @@ from monitor.ingest.registry import known_formats
 from monitor.store import queries
 from monitor.store.engine import session_scope
 from monitor.store.tables import SourceRecord
+
+# Names are typed on command lines and shown in tables: keep them to plain characters.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,99}")
 
 
 def validate_spec(spec: SourceSpec) -> None:
@@ -37,8 +42,8 @@ def validate_spec(spec: SourceSpec) -> None:
         raise SourceError(E_SOURCE_TIMEZONE.format(tz=spec.timezone)) from exc
     if spec.origin is not None and not is_region_code(spec.origin):
         raise SourceError(E_SOURCE_ORIGIN.format(code=spec.origin))
-    if not spec.name or len(spec.name) > 100:
-        raise SourceError("A source name must be 1 to 100 characters long.")
+    if not _NAME.fullmatch(spec.name):
+        raise SourceError(E_SOURCE_NAME.format(name=spec.name))
 
 
 def is_region_code(code: str) -> bool:

@@ -64,6 +64,26 @@ _ROOT = (
 )
 
 
+_DROP_STORED = f"""
+    DELETE FROM {STAGE} s USING items i
+    WHERE i.source_id = s.source_id AND i.external_id = s.external_id"""
+_MARK_FIRSTS = f"""
+    UPDATE {STAGE} s SET first_of_hash = true
+    FROM (SELECT min(seq) AS seq FROM {STAGE} GROUP BY content_hash) f
+    WHERE s.seq = f.seq"""
+
+
+def _first_per_id(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Rows in order, keeping the first of any external id repeated within the batch."""
+    seen: set[str] = set()
+    unique = []
+    for row in rows:
+        if row[_EXTERNAL_ID] not in seen:
+            seen.add(row[_EXTERNAL_ID])
+            unique.append(row)
+    return unique
+
+
 def _move(where: str) -> str:
     # OFFSET 0 keeps the subquery from being flattened, which would evaluate the root lookup
     # twice per row. Rows go in stage order without an ORDER BY: ids need no particular
@@ -124,17 +144,8 @@ def bulk_insert_items(
     connection.execute(text("SET LOCAL jit = off"))
     connection.execute(text(f"DELETE FROM {STAGE}"))
     collected = _utc_text(collected_at)
-    seen: set[str] = set()
-    hashes: set[str] = set()
-    staged: list[tuple[Any, ...]] = []
-    for seq, row in enumerate(rows):
-        external_id, digest = row[_EXTERNAL_ID], row[_CONTENT_HASH]
-        if external_id in seen:
-            continue
-        seen.add(external_id)
-        is_first = digest not in hashes
-        hashes.add(digest)
-        staged.append((seq, is_first, source_id, *row[:7], row[7], collected, *row[8:], run_id))
+    staged = [(seq, False, source_id, *row[:7], row[7], collected, *row[8:], run_id)
+              for seq, row in enumerate(_first_per_id(rows))]
     raw = connection.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -144,6 +155,10 @@ def bulk_insert_items(
                 copy.write_row(row)
     finally:
         cursor.close()
+    # Rows already stored are dropped first, so that the first remaining row of each hash,
+    # not one that will be skipped as a conflict, becomes the root of the batch.
+    connection.execute(text(_DROP_STORED))
+    connection.execute(text(_MARK_FIRSTS))
     first = connection.execute(text(_move("s.first_of_hash"))).scalars().all()
     rest = connection.execute(text(_move("NOT s.first_of_hash")))
     originals = [*first, *rest.scalars().all()]
@@ -171,7 +186,7 @@ def _insert_sqlite(raw: Any, *, source_id: int, run_id: int | None,
     """
     cursor = raw.cursor()
     try:
-        unique = list({row[_EXTERNAL_ID]: row for row in reversed(rows)}.values())[::-1]
+        unique = _first_per_id(rows)
         roots = _sqlite_roots(cursor, {row[_CONTENT_HASH] for row in unique})
         inserted = linked = 0
         pending = unique

@@ -97,7 +97,10 @@ def mark_stale_runs(session: Session, *, now: datetime) -> int:
     host = socket.gethostname()
     changed = 0
     for run in session.scalars(select(IngestRunRecord).where(IngestRunRecord.status == "running")):
-        same_host_dead = run.host == host and not _pid_alive(run.pid)
+        # Our own pid on a run we are not running is a dead process's pid reused (common in
+        # containers, where pids restart low): that run is stale too.
+        same_host_dead = run.host == host and (run.pid == os.getpid()
+                                               or not _pid_alive(run.pid))
         if same_host_dead or now - run.heartbeat_at > STALE_HEARTBEAT:
             run.status = "interrupted"
             run.error = "the process stopped before finishing (killed or crashed)"

@@ -132,3 +132,21 @@ def test_records_quarantine_excerpt_carries_no_raw_handle() -> None:
     assert isinstance(rejection, Rejection)
     assert "Real_Handle" not in rejection.excerpt
     assert pseudonymise("real_handle", key=KEY) in rejection.excerpt
+
+
+def test_records_author_object_and_author_string_in_either_order() -> None:
+    validator = Validator(spec=SourceSpec(name="s"), limits=LIMITS, key=KEY, now=NOW)
+    nested = {"text": "a", "timestamp": "2021-10-05", "user": {"screen_name": "Alice",
+                                                                "location": "Herat"}}
+    flat = {"text": "b", "timestamp": "2021-10-05", "user": {"x": 1}}
+    flat["user"] = "Bob_Handle"
+    for order in ([nested, flat], [flat, nested]):
+        drafts = [validator(RawRecord(line_no=1, fields=f, raw_excerpt="")) for f in order]
+        for draft in drafts:
+            assert isinstance(draft, ItemDraft)
+            assert draft.author_pseudonym in (pseudonymise("alice", key=KEY),
+                                              pseudonymise("bob_handle", key=KEY))
+            assert "user" not in draft.extra
+            assert "Alice" not in repr(draft.extra) and "Bob_Handle" not in repr(draft.extra)
+        located = next(d for d in drafts if isinstance(d, ItemDraft) and d.text == "a")
+        assert located.author_location == "Herat"

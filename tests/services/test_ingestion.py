@@ -268,3 +268,43 @@ def test_ingestion_twitter_style_export_loads_unchanged(engine: Engine, settings
     assert items["1004"].text == "په کندز کې د جمعې پر لمانځه برید وشو"
     assert items["1001"].extra == {"retweet_count": 12}
     assert all(i.author_handle is None and i.author_pseudonym for i in items.values())
+
+
+@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "worker"])
+def test_ingestion_truncated_gzip_keeps_what_came_before_and_says_why(
+    engine: Engine, settings: Settings, tmp_path: Path, parallel: bool
+) -> None:
+    from monitor.errors import MonitorError
+
+    lines = b"".join(b'{"id": "%d", "text": "post %d", "timestamp": "2021-10-05"}\n' % (i, i)
+                     for i in range(3000))
+    packed = gzip.compress(lines)
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) * 2 // 3])
+    settings = settings.model_copy(update={"ingest_parallel_min_bytes": 0 if parallel
+                                           else 10**12, "ingest_batch_size": 500})
+    add_source(engine, spec=SourceSpec(name="s"))
+    with pytest.raises(MonitorError, match="Cannot read .*cut.jsonl.gz"):
+        ingest_files(engine, source_name="s", paths=[path], settings=settings)
+    stored = len(_ids(engine))
+    assert 500 <= stored < 3000
+    with session_scope(engine) as session:
+        run = session.scalars(select(IngestRunRecord)).one()
+        assert run.status == "failed" and "Cannot read" in (run.error or "")
+        assert run.n_inserted == stored
+
+
+def test_ingestion_changed_text_under_a_stored_id_does_not_break_linking(
+    engine: Engine, settings: Settings, tmp_path: Path
+) -> None:
+    """Same outcome on both backends: the stored id is skipped, the next copy is the root."""
+    old = b'{"id": "e1", "text": "first wording", "timestamp": "2021-10-05"}'
+    _ingest(engine, settings, _write(tmp_path / "a.jsonl", [old]))
+    new = [b'{"id": "e1", "text": "second wording", "timestamp": "2021-10-05"}',
+           b'{"id": "e2", "text": "second wording", "timestamp": "2021-10-05"}',
+           b'{"id": "e3", "text": "second wording", "timestamp": "2021-10-05"}']
+    summary = _ingest(engine, settings, _write(tmp_path / "b.jsonl", new))
+    assert (summary.inserted, summary.duplicates, summary.near_duplicates) == (2, 1, 1)
+    with session_scope(engine) as session:
+        items = {i.external_id: i for i in session.scalars(select(ItemRecord))}
+    assert items["e2"].original_id is None and items["e3"].original_id == items["e2"].id

@@ -64,13 +64,8 @@ _ROOT = (
 )
 
 
-_DROP_STORED = f"""
-    DELETE FROM {STAGE} s USING items i
-    WHERE i.source_id = s.source_id AND i.external_id = s.external_id"""
-_MARK_FIRSTS = f"""
-    UPDATE {STAGE} s SET first_of_hash = true
-    FROM (SELECT min(seq) AS seq FROM {STAGE} GROUP BY content_hash) f
-    WHERE s.seq = f.seq"""
+_STORED = """
+    SELECT external_id FROM items WHERE source_id = :source_id AND external_id = ANY(:ids)"""
 
 
 def _first_per_id(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
@@ -144,8 +139,18 @@ def bulk_insert_items(
     connection.execute(text("SET LOCAL jit = off"))
     connection.execute(text(f"DELETE FROM {STAGE}"))
     collected = _utc_text(collected_at)
-    staged = [(seq, False, source_id, *row[:7], row[7], collected, *row[8:], run_id)
-              for seq, row in enumerate(_first_per_id(rows))]
+    unique = _first_per_id(rows)
+    # Rows already stored will be skipped as conflicts, so the root of a hash in this batch
+    # must be its first row that is not stored yet (one index lookup for the whole batch).
+    stored = set(connection.execute(text(_STORED), {
+        "source_id": source_id, "ids": [row[_EXTERNAL_ID] for row in unique]}).scalars())
+    hashes: set[str] = set()
+    staged = []
+    for seq, row in enumerate(unique):
+        is_first = row[_EXTERNAL_ID] not in stored and row[_CONTENT_HASH] not in hashes
+        if is_first:
+            hashes.add(row[_CONTENT_HASH])
+        staged.append((seq, is_first, source_id, *row[:7], row[7], collected, *row[8:], run_id))
     raw = connection.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -155,10 +160,6 @@ def bulk_insert_items(
                 copy.write_row(row)
     finally:
         cursor.close()
-    # Rows already stored are dropped first, so that the first remaining row of each hash,
-    # not one that will be skipped as a conflict, becomes the root of the batch.
-    connection.execute(text(_DROP_STORED))
-    connection.execute(text(_MARK_FIRSTS))
     first = connection.execute(text(_move("s.first_of_hash"))).scalars().all()
     rest = connection.execute(text(_move("NOT s.first_of_hash")))
     originals = [*first, *rest.scalars().all()]

@@ -2,19 +2,18 @@
 
 Validation is pure Python and costs about as much as storing; on a large file a worker
 process validates the next batches while this one stores, using both cores. Batches cross
-the process boundary as plain tuples, pickled: the pipe is private between this process and
-the child it spawned (multiprocessing pickles the job to start it the same way), so nothing
-untrusted is ever unpickled; pickle loads these tuples twice as fast as orjson, and loading
-is on the critical path. If this process dies (even by kill -9) the worker's next send
-fails on the broken pipe and it exits.
+the process boundary as plain tuples and lists serialised with `marshal`: it builds only
+built-in values (no objects, nothing executed on load), dumps three times faster than pickle
+and loads as fast. If this process dies (even by kill -9) the worker's next send fails on
+the broken pipe and it exits.
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import multiprocessing
-import pickle
 import queue
 import signal
 import threading
@@ -132,9 +131,9 @@ def read_batches_in_worker(job: BatchJob, *, prefetch: int = 2) -> Generator[Bat
             if message is None:
                 raise WorkerError("The validation worker stopped unexpectedly; run the "
                                   "ingest again (it resumes where it stopped).")
-            kind, payload = pickle.loads(message)
+            kind, payload = marshal.loads(message)
             if kind == "batch":
-                yield payload
+                yield _batch_from(payload)
             elif kind == "error":
                 raise WorkerError(payload)
             else:
@@ -157,14 +156,26 @@ def _work(job: BatchJob, sender: Connection) -> None:
     try:
         try:
             for batch in read_batches(job):
-                sender.send_bytes(pickle.dumps(("batch", batch), protocol=5))
+                sender.send_bytes(marshal.dumps(("batch", _batch_to(batch))))
         except (BrokenPipeError, ConnectionResetError):
             return  # the parent is gone: nothing left to do
         except Exception as exc:  # noqa: BLE001 - reported to the parent, which raises it
-            sender.send_bytes(pickle.dumps(("error", str(exc))))
+            sender.send_bytes(marshal.dumps(("error", str(exc))))
             return
-        sender.send_bytes(pickle.dumps(("done", None)))
+        sender.send_bytes(marshal.dumps(("done", None)))
     except (BrokenPipeError, ConnectionResetError):
         return
     finally:
         sender.close()
+
+
+def _batch_to(batch: Batch) -> tuple[Any, ...]:
+    """A batch as built-in values only (marshal serialises exact built-in types)."""
+    rejections = [(r.line_no, str(r.reason), r.detail, r.excerpt) for r in batch.rejections]
+    return (batch.rows, rejections, batch.truncated, batch.position)
+
+
+def _batch_from(payload: tuple[Any, ...]) -> Batch:
+    rows, rejections, truncated, position = payload
+    return Batch(rows=rows, rejections=[Rejection(*r) for r in rejections],
+                 truncated=truncated, position=position)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from monitor.domain import ItemDraft
 
 STAGE = "stage_items"
-#: What `staged_row` returns for one draft, in this order (all plain values, cheap to pickle).
+#: What `staged_row` returns for one draft, in this order (built-in values only).
 ROW_FIELDS = (
     "external_id", "text", "text_normalised", "text_truncated", "original_size",
     "content_hash", "duplicate_kind", "published_at", "url", "author_pseudonym",
@@ -99,7 +99,7 @@ class BulkResult:
 
 
 def staged_row(draft: ItemDraft) -> tuple[Any, ...]:
-    """One draft as plain values in ROW_FIELDS order, ready to stage (or to pickle)."""
+    """One draft as plain values in ROW_FIELDS order, ready to stage or to send."""
     return (
         draft.external_id, draft.text, draft.text_normalised, draft.text_truncated,
         draft.original_size, draft.content_hash,

@@ -9,7 +9,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -289,7 +289,3 @@ def _dumps(value: Any) -> bytes:
 
 def _record_excerpt(fields: Mapping[str, Any]) -> str:
     return excerpt(_dumps(fields))
-
-
-def utc_now() -> datetime:
-    return datetime.now(tz=UTC)

@@ -12,7 +12,6 @@ AUTO = "auto"
 ISO = "iso"
 EPOCH_S = "epoch_s"
 EPOCH_MS = "epoch_ms"
-NAMED_FORMATS = (AUTO, ISO, EPOCH_S, EPOCH_MS)
 
 _NUMBER = re.compile(r"^[+-]?\d{1,20}(\.\d{1,9})?$")
 _SLASHED = re.compile(

@@ -80,6 +80,20 @@ class Validator:
             return Rejection(line_no=raw.line_no, reason=exc.reason, detail=exc.detail,
                              excerpt=_record_excerpt(self._redacted(raw.fields)))
 
+    def canonical(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """The canonical fields of a record as found by the field mapping, unvalidated
+        (for `monitor predict`, which stores nothing and needs no timestamp)."""
+        paths, _ = self._plan(fields)
+        values: dict[str, Any] = dict.fromkeys(CANONICAL_FIELDS)
+        for name, path in paths.items():
+            values[name] = fields[path] if path in fields else _dig(fields, path)
+        try:
+            values["text"] = _coerce_text(values["text"])
+        except _Reject as exc:
+            values["text"] = ""
+            values["problem"] = exc.reason
+        return values
+
     def _redacted(self, fields: Mapping[str, Any]) -> Mapping[str, Any]:
         """The record with its author handle replaced by the pseudonym (for the quarantine)."""
         paths, _ = self._plan(fields)

@@ -15,12 +15,14 @@ from sqlalchemy import Engine
 from monitor.config import Settings, generate_secret_key_file
 from monitor.demo import generate_demo
 from monitor.errors import MonitorError
-from monitor.services import database, sources
+from monitor.services import database, enrichment, sources
+from monitor.services.enrichment import EnrichSummary
 from monitor.services.ingestion import IngestSummary, ingest_files
 from monitor.store import queries
 from monitor.store.engine import session_scope
 
 IngestFn = Callable[[Engine, str, Sequence[Path]], IngestSummary]
+EnrichFn = Callable[[], EnrichSummary]
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,12 +32,20 @@ class DemoResult:
     new_items: int
     stream_dir: Path
     truth_path: Path
+    enrich: EnrichSummary
+    focus_agreement: dict[str, tuple[int, int]]  # language → (items matching truth, items)
 
 
 def run_demo(
-    settings: Settings, *, n_items: int = 24_000, seed: int = 2021, ingest: IngestFn | None = None
+    settings: Settings,
+    *,
+    n_items: int = 24_000,
+    seed: int = 2021,
+    ingest: IngestFn | None = None,
+    enrich: EnrichFn | None = None,
 ) -> DemoResult:
-    """Generate the demo stream under the data directory, add its sources, ingest it."""
+    """Generate the demo stream under the data directory, add its sources, ingest it, enrich
+    it, and compare the focus regions found with the generator's ground truth."""
     generate_secret_key_file(settings.secret_key_file)
     database.upgrade(settings)
     stream_dir = settings.data_dir / "demo"
@@ -56,6 +66,9 @@ def run_demo(
             summaries.append(summary)
         with session_scope(engine) as session:
             total = queries.count_items(session)
+        enriched = (enrich() if enrich is not None
+                    else enrichment.enrich_items(engine, settings=settings))
+        agreement = enrichment.focus_agreement(engine, manifest.truth_path)
     finally:
         engine.dispose()
     return DemoResult(
@@ -64,4 +77,6 @@ def run_demo(
         new_items=sum(s.inserted for s in summaries),
         stream_dir=stream_dir,
         truth_path=manifest.truth_path,
+        enrich=enriched,
+        focus_agreement=agreement,
     )

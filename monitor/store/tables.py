@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -133,3 +134,77 @@ class QuarantineRecord(Base):
     excerpt: Mapped[str] = mapped_column(Text, default="")
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
+
+
+class RegionRecord(Base):
+    """A region code with its name and what it rolls up to (filled by enrichment)."""
+
+    __tablename__ = "regions"
+
+    code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    level: Mapped[str] = mapped_column(String(10))  # province | country | macro
+    country: Mapped[str | None] = mapped_column(String(2))
+    macro: Mapped[str | None] = mapped_column(String(12))
+
+
+class ItemEnrichmentRecord(Base):
+    """What enrichment found for one item; its presence marks the item as enriched."""
+
+    __tablename__ = "item_enrichments"
+    __table_args__ = (Index("ix_item_enrichments_language", "language"),)
+
+    item_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    language: Mapped[str] = mapped_column(String(8))
+    language_confidence: Mapped[float] = mapped_column(Float)
+    language_method: Mapped[str] = mapped_column(String(20))
+    script: Mapped[str] = mapped_column(String(8))
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    origin_hint: Mapped[list[str]] = mapped_column(JSON, default=list)
+    n_focus: Mapped[int] = mapped_column(Integer, default=0)
+    n_cues: Mapped[int] = mapped_column(Integer, default=0)
+    enrich_version: Mapped[str] = mapped_column(String(40), index=True)
+    enriched_at: Mapped[datetime]
+
+
+class ItemRegionRecord(Base):
+    """One region of an item: a focus mention (with its span) or the item's origin."""
+
+    __tablename__ = "item_regions"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(8))  # focus | origin
+    code: Mapped[str] = mapped_column(String(12), index=True)
+    country: Mapped[str | None] = mapped_column(String(2))
+    macro: Mapped[str | None] = mapped_column(String(12))
+    kind: Mapped[str] = mapped_column(String(16))  # country | province | city | … | source
+    via: Mapped[str] = mapped_column(String(20))  # text | source | author_location
+    place: Mapped[str | None] = mapped_column(String(64))
+    span_start: Mapped[int | None] = mapped_column(Integer)
+    span_end: Mapped[int | None] = mapped_column(Integer)
+    surface: Mapped[str | None] = mapped_column(String(255))
+    name_language: Mapped[str | None] = mapped_column(String(8))
+
+
+class ItemCueRecord(Base):
+    """One codebook term found in an item: a group alias or a framing cue, with its span."""
+
+    __tablename__ = "item_cues"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))  # group | narrative
+    label: Mapped[str] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(8))  # alias | cue
+    term: Mapped[str] = mapped_column(String(255))
+    term_language: Mapped[str] = mapped_column(String(8))
+    span_start: Mapped[int] = mapped_column(Integer)
+    span_end: Mapped[int] = mapped_column(Integer)
+    surface: Mapped[str] = mapped_column(String(255))

@@ -41,9 +41,12 @@ fmt: install
 migrate: install
 	$(BIN)/monitor db upgrade
 
-## bench: ingest throughput and peak memory, 1M lines into SQLite and PostgreSQL
+## bench: ingest throughput and peak memory (1M lines, SQLite and PostgreSQL), then enrichment
+## throughput on the demo stream and enrichment quality on the labelled sets
 bench: install
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/enrich.py
+	$(BIN)/python benchmarks/enrich_quality.py --split test
 
 ## lock: re-pin constraints.txt from the current environment
 lock: install

@@ -44,8 +44,11 @@ def main() -> None:
         for workers in (int(w) for w in args.workers.split(",")):
             started = time.perf_counter()
             run = subprocess.run([*monitor, "enrich", "--redo", "--quiet"],
-                                 env={**env, "MONITOR_ENRICH_WORKERS": str(workers)},
-                                 check=True, capture_output=True, text=True)
+                                 env={**env, "MONITOR_ENRICH_WORKERS": str(workers),
+                                      "COLUMNS": "200"},
+                                 capture_output=True, text=True)
+            if run.returncode:
+                raise SystemExit(f"monitor enrich failed:\n{run.stdout}\n{run.stderr}")
             seconds = time.perf_counter() - started
             found = re.search(r"Enriched ([\d,]+) items", run.stdout)
             n = int(found.group(1).replace(",", "")) if found else 0

@@ -102,8 +102,8 @@ class Settings(BaseSettings):
     )
     enrich_workers: int = Field(
         default=0, ge=0, le=64,
-        description="Worker processes for `monitor enrich` (0: one per CPU core). Runs under "
-        "3,000 items stay in one process.",
+        description="Worker processes for `monitor enrich` (0: automatic, one process below "
+        "50,000 items and one per CPU core above).",
     )
 
     @property

@@ -31,6 +31,22 @@ def test_enrich_then_show_an_item(run: Run, export: Path, tmp_path: Path) -> Non
     assert missing.exit_code == 2 and "No item 999" in missing.output
 
 
+def test_items_list_filters_by_region_level_role_language_and_label(
+    run: Run, export: Path  # noqa: F811
+) -> None:
+    run("sources", "add", "feed")
+    run("ingest", "--source", "feed", str(export))
+    run("enrich")
+    assert "Statement on Kunduz" in run("items", "list", "--region", "AF-KDZ").output
+    assert "2 item(s)" in run("items", "list", "--region", "M49-034").output  # Southern Asia
+    by_origin = run("items", "list", "--region", "TJ", "--role", "origin").output
+    assert "1 item(s)" in by_origin and "Statement on Kunduz" in by_origin
+    assert "0 item(s)" in run("items", "list", "--region", "SY").output
+    assert "0 item(s)" in run("items", "list", "--label", "anti_shia_sectarian").output
+    assert "2 item(s)" in run("items", "list").output
+    assert "0 item(s)" in run("items", "list", "--language", "ps").output
+
+
 def test_items_show_makes_hostile_text_safe(run: Run, tmp_path: Path) -> None:  # noqa: F811
     path = tmp_path / "hostile.jsonl"
     path.write_text(HOSTILE, encoding="utf-8")
@@ -71,6 +87,11 @@ def test_predict_reads_mapped_csv_and_gzip(tmp_path: Path) -> None:
                                       "from": "author_location", "text": "Dushanbe"}
     assert "normalised" in lines[0]
     assert lines[1]["id"] == "p2" and lines[1]["error"] == "missing_text"
+
+
+def test_predict_refuses_an_unknown_origin_code(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["predict", "-", "--origin", "Narnia"], input=b"x\n")
+    assert result.exit_code == 2 and "not an ISO 3166" in result.output
 
 
 def test_predict_origin_option_and_jsonl_from_stdin(tmp_path: Path) -> None:

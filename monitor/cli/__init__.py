@@ -47,6 +47,7 @@ app.add_typer(secret_app, name="secret")
 app.add_typer(enrich_cli.items_app, name="items")
 app.command("enrich")(enrich_cli.enrich_command)
 app.command("predict")(enrich_cli.predict_command)
+enrich_cli.items_app.command("list")(enrich_cli.items_list)
 enrich_cli.items_app.command("show")(enrich_cli.items_show)
 
 

@@ -18,6 +18,7 @@ from monitor.errors import MonitorError
 from monitor.ingest.readers import detect_format
 from monitor.services import enrichment, predict
 from monitor.services.ingestion import limits_of
+from monitor.services.sources import is_region_code
 
 items_app = typer.Typer(help="Stored items and what enrichment found in them.",
                         no_args_is_help=True)
@@ -73,6 +74,30 @@ def print_enrich_summary(summary: enrichment.EnrichSummary) -> None:
     if summary.outdated_left:
         console.print(f"{summary.outdated_left:,} items were enriched by another codebook or "
                       "gazetteer version: [bold]monitor enrich --outdated[/] updates them.")
+
+
+def items_list(
+    region: Annotated[str | None, typer.Option(help="A region code at any level: AF-KDZ, AF "
+                                               "or M49-143 (Central Asia).")] = None,
+    role: Annotated[str, typer.Option(help="Role of --region: focus or origin.")] = "focus",
+    language: Annotated[str | None, typer.Option(help="A language code (ps, fa, ru …).")] = None,
+    label: Annotated[str | None, typer.Option(help="A cue label: a group (isis …) or a "
+                                              "narrative (anti_shia_sectarian …).")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+) -> None:
+    """List enriched items by region, language, cue label or source (newest first)."""
+    if role not in ("focus", "origin"):
+        raise typer.BadParameter("--role must be focus or origin")
+    rows = enrichment.search_items(engine(), language=language, region=region, role=role,
+                                   label=label, source=source, limit=limit)
+    listing = table("id", "published", "source", "lang", "focus", "cues", "text")
+    for row in rows:
+        listing.add_row(str(row.id), row.published_at.strftime("%Y-%m-%d %H:%M"),
+                        escape(row.source), row.language or "", " ".join(row.focus),
+                        " ".join(row.labels), display(row.text, 80))
+    console.print(listing)
+    console.print(f"{len(rows)} item(s). Details: [bold]monitor items show ID[/]")
 
 
 def items_show(item_id: Annotated[int, typer.Argument(help="The item's id.")]) -> None:
@@ -149,6 +174,9 @@ def predict_command(
         fmt = "text" if source == "-" else (detect_format(Path(source)) or "")
         if not fmt:
             raise typer.BadParameter("cannot tell the format from the file name; pass --format")
+    if origin and not is_region_code(origin.upper()):
+        raise typer.BadParameter(f"--origin {origin!r} is not an ISO 3166 country or "
+                                 "subdivision code (e.g. TJ, AF-KDZ)")
     if fmt not in predict.FORMATS:
         raise typer.BadParameter(f"--format must be one of auto, {', '.join(predict.FORMATS)}")
     config = settings()

@@ -45,6 +45,7 @@ _ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(
      for e, bases in _ENDING_BASES_RAW.items()}.items(),
     key=lambda kv: len(kv[0]), reverse=True))
 _MIN_PROCLITIC_BASE = 4  # "فرقه" (sect) is not ف + رقه (Raqqa)
+_CACHE_SIZE = 200_000
 _MIN_TYPO_WORD = 6  # adjacent letters swapped ("Agfanistan"), only in words this long
 _MIN_BASE = 3
 
@@ -72,6 +73,7 @@ class LexiconMatcher:
         docs = {key: doc for key, doc in zip(keys, tokenizer.pipe(keys), strict=True) if len(doc)}
         self.known: set[str] = {token.text for doc in docs.values() for token in doc}
         self.known.update(t for t in extra_tokens if t and " " not in t)
+        self._bases: dict[str, str | None] = {}  # token → the known token it inflects
         # Whole single-word terms: never read as an inflection of another term
         # ("paktika" is Paktika, not Paktia + "ka"), and what split words are joined into.
         self.words: frozenset[str] = frozenset(doc[0].text for doc in docs.values()
@@ -108,10 +110,17 @@ class LexiconMatcher:
                     retokenizer.merge(span, attrs={"NORM": joined})
 
     def _normalise(self, doc: Doc) -> Doc:
+        cache = self._bases
         for token in doc:
             text = token.text
             if len(text) > _MIN_BASE and text not in self.words and " " not in text:
-                base = self._base(text)
+                if text in cache:
+                    base = cache[text]
+                else:
+                    base = self._base(text)
+                    if len(cache) > _CACHE_SIZE:
+                        cache.clear()
+                    cache[text] = base
                 if base is not None:
                     token.norm_ = base
         return doc

@@ -37,7 +37,7 @@ from monitor.store.tables import (
 
 MODES = ("new", "outdated", "all")
 _SURFACE_CHARS = 255
-_IN_PROCESS_BELOW = 3_000  # items: below this, starting workers costs more than it saves
+_AUTO_PARALLEL_FROM = 50_000  # items (see _workers)
 
 
 @dataclass
@@ -104,10 +104,15 @@ def enrich_items(
 
 
 def _workers(settings: Settings, total: int) -> int:
-    if total < _IN_PROCESS_BELOW:
+    """Worker processes for `total` items: as configured, or (auto) one per core for large
+    runs only. Each worker pays ~2 s to load the lexicon and language models, and one process
+    already keeps two cores busy (lingua detects in parallel threads), so below
+    `_AUTO_PARALLEL_FROM` items one process is faster."""
+    if settings.enrich_workers:
+        return max(1, min(settings.enrich_workers, total // 1_000 or 1))
+    if total < _AUTO_PARALLEL_FROM:
         return 1
-    wanted = settings.enrich_workers or (os.cpu_count() or 1)
-    return max(1, min(wanted, total // 1_000 or 1))
+    return max(1, os.cpu_count() or 1)
 
 
 def _batches(engine: Engine, *, mode: str, version: str, size: int) -> Iterator[list[Any]]:
@@ -286,3 +291,33 @@ def focus_agreement(engine: Engine, truth_path: Path) -> dict[str, tuple[int, in
         if key in stored:
             pairs.append((truth["language"], set(truth["focus"]), found.get(key, set())))
     return evaluation_focus_agreement(pairs)
+
+
+@dataclass
+class ItemRow:
+    id: int
+    published_at: datetime
+    source: str
+    language: str | None
+    focus: list[str]
+    labels: list[str]
+    text: str
+
+
+def search_items(
+    engine: Engine,
+    *,
+    language: str | None = None,
+    region: str | None = None,
+    role: str = "focus",
+    label: str | None = None,
+    source: str | None = None,
+    limit: int = 20,
+) -> list[ItemRow]:
+    """Newest enriched items by language, region (any level, focus or origin), cue label."""
+    with session_scope(engine) as session:
+        found = store.search_items(session, language=language, region=region, role=role,
+                                   label=label, source=source, limit=limit)
+        focus, labels = store.focus_and_labels(session, [item.id for item, _, _ in found])
+        return [ItemRow(item.id, item.published_at, name, lang, focus[item.id],
+                        labels[item.id], item.text) for item, name, lang in found]

@@ -132,3 +132,65 @@ def language_counts(session: Session) -> list[tuple[str, int]]:
     query = (select(ItemEnrichmentRecord.language, func.count())
              .group_by(ItemEnrichmentRecord.language).order_by(func.count().desc()))
     return [(lang, int(n)) for lang, n in session.execute(query)]
+
+
+def search_items(
+    session: Session,
+    *,
+    language: str | None = None,
+    region: str | None = None,
+    role: str = "focus",
+    label: str | None = None,
+    source: str | None = None,
+    limit: int = 20,
+) -> list[tuple[ItemRecord, str, str | None]]:
+    """Newest enriched items matching every filter: (item, source name, language).
+
+    `region` matches a code at any level (AF-KDZ, AF or M49-034) in the given role; `label`
+    matches a cue's group or narrative label.
+    """
+    query = (
+        select(ItemRecord, SourceRecord.name, ItemEnrichmentRecord.language)
+        .join(SourceRecord, SourceRecord.id == ItemRecord.source_id)
+        .join(ItemEnrichmentRecord, ItemEnrichmentRecord.item_id == ItemRecord.id)
+        .order_by(ItemRecord.published_at.desc(), ItemRecord.id.desc())
+        .limit(limit)
+    )
+    if language:
+        query = query.where(ItemEnrichmentRecord.language == language)
+    if source:
+        query = query.where(SourceRecord.name == source)
+    if region:
+        regions = select(ItemRegionRecord.item_id).where(
+            ItemRegionRecord.role == role,
+            (ItemRegionRecord.code == region) | (ItemRegionRecord.country == region)
+            | (ItemRegionRecord.macro == region))
+        query = query.where(ItemRecord.id.in_(regions))
+    if label:
+        query = query.where(ItemRecord.id.in_(
+            select(ItemCueRecord.item_id).where(ItemCueRecord.label == label)))
+    return [(item, name, lang) for item, name, lang in session.execute(query)]
+
+
+def focus_and_labels(
+    session: Session, item_ids: Sequence[int]
+) -> tuple[dict[int, list[str]], dict[int, list[str]]]:
+    """Per item: its focus codes, and the labels of its cues (each once, in text order)."""
+    focus: dict[int, list[str]] = {i: [] for i in item_ids}
+    labels: dict[int, list[str]] = {i: [] for i in item_ids}
+    if not item_ids:
+        return focus, labels
+    for item_id, code in session.execute(
+        select(ItemRegionRecord.item_id, ItemRegionRecord.code)
+        .where(ItemRegionRecord.item_id.in_(item_ids), ItemRegionRecord.role == "focus")
+        .order_by(ItemRegionRecord.span_start)
+    ):
+        if code not in focus[item_id]:
+            focus[item_id].append(code)
+    for item_id, label in session.execute(
+        select(ItemCueRecord.item_id, ItemCueRecord.label)
+        .where(ItemCueRecord.item_id.in_(item_ids)).order_by(ItemCueRecord.span_start)
+    ):
+        if label not in labels[item_id]:
+            labels[item_id].append(label)
+    return focus, labels

@@ -133,6 +133,7 @@ class ContextFile(_Strict):
     place_words: dict[str, list[str]]
     state_words: NameList
     titles: NameList
+    not_places: NameList = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

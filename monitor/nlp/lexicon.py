@@ -82,6 +82,9 @@ class Lexicon:
             for role, language, term in entry.terms():
                 self._add(fold_term(term), TermRef(kind, entry.id, role, language, term))
         context = gazetteer.context
+        for language, phrases in context.not_places.items():
+            for phrase in phrases:  # "Quds Force", "New Mexico": a name inside is no place
+                self._add(fold_term(phrase), TermRef("block", "", "block", language, phrase))
         self.locatives = _folded_set(w for ws in context.locatives.values() for w in ws)
         self.titles = _folded_set(w for ws in context.titles.values() for w in ws)
         self.state_words = _folded_set(w for ws in context.state_words.values() for w in ws)
@@ -113,11 +116,18 @@ class Lexicon:
         doc, hits = self.matcher.find(folded.text)
         cue_hits: list[tuple[Hit, TermRef]] = []
         place_hits: list[tuple[Hit, TermRef]] = []
+        blocks: list[tuple[int, int]] = []
         for hit in hits:
             for ref in self.refs.get(hit.key, ()):
-                (place_hits if ref.kind == "place" else cue_hits).append((hit, ref))
+                if ref.kind == "block":
+                    blocks.append((hit.start, hit.end))
+                else:
+                    (place_hits if ref.kind == "place" else cue_hits).append((hit, ref))
         cues = self._cues(text, folded, cue_hits)
         alias_spans = [(h.start, h.end) for h, r in cue_hits if r.role == "alias"]
+        if blocks:
+            place_hits = [(h, r) for h, r in place_hits
+                          if not any(a <= h.start and h.end <= b for a, b in blocks)]
         places = self._places(text, folded, doc, place_hits, alias_spans, location_field)
         return places, cues
 
@@ -212,7 +222,9 @@ class Lexicon:
             if ref.rule is None:
                 return ref
             if ref.rule == "capitalised" and _same_capitals(surface, ref.term):
-                return ref
+                if not _sentence_start(text, start) or self._has_context(doc, hit) or (
+                        self._in_a_list(doc, hit, sure)):
+                    return ref  # at a sentence start a capital proves nothing
             if ref.rule == "context" and location_field:
                 return ref
             if ref.target == country_id("GE") and self._us_state(folded.text):
@@ -234,6 +246,8 @@ class Lexicon:
         return False
 
     def _has_context(self, doc: Doc, hit: Hit) -> bool:
+        if hit.end - hit.start == 1 and doc[hit.start].norm_ != doc[hit.start].text:
+            return True  # a case ending is a locative of its own: "Farahda", "в Фарахе"
         before = [t.norm_ for t in doc[max(0, hit.start - 2): hit.start] if not t.is_punct]
         after = [t.norm_ for t in doc[hit.end: hit.end + 2] if not t.is_punct]
         if before and (before[-1] in self.locatives or before[-1] in self.place_words):

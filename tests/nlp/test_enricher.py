@@ -129,3 +129,19 @@ def test_predict_json_keeps_the_documented_keys(enricher: Enricher) -> None:
     assert out["regions"][1]["role"] == "origin" and out["regions"][1]["from"] == (
         "author_location")
     assert out["cues"][0]["span"] == [0, 5] and out["cues"][0]["label"] == "isis"
+
+
+def test_phrases_that_contain_a_place_but_are_not_about_it(enricher: Enricher) -> None:
+    assert focus(enricher, "Soldiers of the Quds Force were seen in Syria") == ["SY"]
+    assert focus(enricher, "فيلق القدس في سوريا") == ["SY"]
+    assert focus(enricher, "She moved to New Mexico last year") == []  # not Mexico
+    assert focus(enricher, "Pengamat menulis dalam bahasa Indonesia") == []
+
+
+def test_a_capital_at_the_start_of_a_sentence_proves_nothing(enricher: Enricher) -> None:
+    assert focus(enricher, "Того гляди дождь пойдёт") == []
+    assert focus(enricher, "В Того прошли выборы") == ["TG"]
+
+
+def test_a_case_ending_is_context_enough(enricher: Enricher) -> None:
+    assert focus(enricher, "Farahda yomgʻir yogʻdi") == ["AF-FRA", "AF"]

@@ -62,6 +62,9 @@ _HOMOGLYPHS = {
     # Latin look-alikes
     "ı": "i", "ſ": "s", "ℓ": "l",
 }
+# Capitals whose look-alike differs from their small letter's (Greek Η looks like H, η like n).
+_UPPER_HOMOGLYPHS = {"Η": "h", "Ν": "n", "Μ": "m", "Τ": "t", "Β": "b", "Κ": "k", "Χ": "x",
+                     "Ρ": "p", "Ο": "o", "Ι": "i", "Α": "a", "Ε": "e", "Υ": "y", "Ζ": "z"}
 _APOSTROPHES = frozenset("'’‘`ʻʼʹʽ´′")
 _SEPARATORS = frozenset("-_.·•*/|\\~+=")
 _LEET = {"@": "a", "4": "a", "3": "e", "1": "i", "!": "i", "0": "o", "$": "s", "5": "s",
@@ -81,6 +84,9 @@ def fold_char(char: str) -> str:
         if part.isdigit() and not part.isascii():
             digit = unicodedata.digit(part, None)
             out.append(str(digit) if digit is not None else part)
+            continue
+        if part in _UPPER_HOMOGLYPHS:
+            out.append(_UPPER_HOMOGLYPHS[part])
             continue
         part = _ARABIC.get(part, part)
         for folded in part.casefold():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from monitor.nlp.codebook import load_codebook
 from monitor.nlp.enricher import Enricher
-from monitor.nlp.normalise import _HOMOGLYPHS, fold, fold_term
+from monitor.nlp.normalise import fold, fold_term
 
 CODEBOOK = load_codebook()
 TERMS = sorted({(kind, entry.id, term) for kind, entry in CODEBOOK.entries()
@@ -17,11 +17,21 @@ TERMS = sorted({(kind, entry.id, term) for kind, entry in CODEBOOK.entries()
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f",
              "\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
              "\u2069", "\u061c"]
-# Each Latin letter and the look-alikes folding maps onto it (and back, for Cyrillic terms).
+# Common Cyrillic and Greek look-alikes of Latin letters (written out here, independently of
+# the folding table), used both ways: into Latin terms and, reversed, into Cyrillic ones.
+LATIN_LOOKALIKES = {
+    "a": "аα", "c": "с", "e": "е", "i": "іι", "o": "оο", "p": "рρ", "x": "хχ", "y": "у",
+    "s": "ѕ", "j": "ј", "k": "кκ", "h": "һ", "d": "ԁ", "q": "ԛ", "w": "ԝ", "v": "ν",
+    "A": "АΑ", "B": "ВΒ", "C": "С", "E": "ЕΕ", "H": "НΗ", "I": "ІΙ", "K": "КΚ", "M": "МΜ",
+    "O": "ОΟ", "P": "РΡ", "T": "ТΤ", "X": "ХΧ", "Y": "УΥ", "Z": "Ζ", "N": "Ν", "J": "Ј",
+    "S": "Ѕ",
+}
 LOOKALIKES: dict[str, list[str]] = {}
-for glyph, latin in _HOMOGLYPHS.items():
-    LOOKALIKES.setdefault(latin, []).append(glyph)
-    LOOKALIKES.setdefault(glyph, []).append(latin)
+for latin, glyphs in LATIN_LOOKALIKES.items():
+    for glyph in glyphs:
+        LOOKALIKES.setdefault(latin, []).append(glyph)
+        if glyph.isupper() or glyph in "асеіорху":  # Cyrillic letters in Cyrillic terms
+            LOOKALIKES.setdefault(glyph, []).append(latin)
 ARABIC_VARIANTS = {"ي": "یى", "ی": "يى", "ى": "يی", "ك": "ک", "ک": "ك", "ة": "ه", "ه": "ة",
                    "ا": "أإآ", "أ": "اإ", "إ": "اأ", "و": "ؤ", "ؤ": "و"}
 HARAKAT = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0640"]  # and tatweel
@@ -44,7 +54,7 @@ def obfuscated(draw: st.DrawFn, how: str) -> tuple[str, str, str, str]:
             chars.insert(at, draw(st.sampled_from(INVISIBLE)))
     elif how == "homoglyph":
         for i, char in enumerate(chars):
-            swaps = LOOKALIKES.get(char) or LOOKALIKES.get(char.lower())
+            swaps = LOOKALIKES.get(char)
             if swaps and draw(st.booleans()):
                 chars[i] = draw(st.sampled_from(swaps))
     elif how == "arabic":
@@ -137,3 +147,17 @@ def test_spans_point_at_the_original_characters() -> None:
 def test_hashtag_camel_case_is_split() -> None:
     assert fold("#KunduzAttack").text == "kunduz attack"
     assert fold("#kunduz").text == "kunduz"
+
+
+SINGLE_WORDS = sorted({(k, label, term) for k, label, term in TERMS
+                       if term.isalpha() and len(term) >= 4})
+
+
+@given(case=st.sampled_from(SINGLE_WORDS), separator=st.sampled_from([".", "-", "_", "*", " "]))
+@SETTINGS
+def test_a_word_spelled_out_with_separators_is_still_found(
+    enricher: Enricher, case: tuple[str, str, str], separator: str
+) -> None:
+    kind, label, term = case
+    spelled = separator.join(term)
+    assert _found(enricher, f"news: {spelled} today", kind, label), (term, spelled)

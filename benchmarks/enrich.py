@@ -38,7 +38,7 @@ def main() -> None:
         demo = subprocess.run([*monitor, "demo", "--quiet", "--items", str(args.items)],
                               env={**env, "COLUMNS": "120"}, check=True, capture_output=True,
                               text=True)
-        table = demo.stdout[demo.stdout.find("Focus regions"):]
+        table = demo.stdout[demo.stdout.find("Enrichment vs"):]
         print(table.strip())
         print(f"\n{'workers':>8} {'items':>8} {'seconds':>8} {'items/s':>9}")
         for workers in (int(w) for w in args.workers.split(",")):

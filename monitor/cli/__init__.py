@@ -312,11 +312,12 @@ def demo_command(
         raise _fail(exc) from exc
     print_summaries(list(result.summaries), title="Demo ingest")
     enrich_cli.print_enrich_summary(result.enrich)
-    agreement = _table("language", "items", "focus = truth", title="Focus regions vs the "
-                       "generator's ground truth")
-    for language, (matching, n) in sorted(result.focus_agreement.items(),
-                                          key=lambda kv: (kv[0] == "all", kv[0])):
-        agreement.add_row(language, f"{n:,}", f"{matching / n:.1%}" if n else "-")
+    agreement = _table("language", "items", "focus = truth", "language = truth",
+                       title="Enrichment vs the generator's ground truth")
+    for language, row in sorted(result.truth_agreement.items(),
+                                key=lambda kv: (kv[0] == "all", kv[0])):
+        agreement.add_row(language, f"{row.items:,}", f"{row.focus / row.items:.1%}",
+                          f"{row.language / row.items:.1%}")
     console.print(agreement)
     console.print(f"\n[bold]Demo done.[/] {result.total_items:,} items in the store "
                   f"({result.new_items:,} new this run).")

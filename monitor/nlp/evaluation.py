@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,15 +130,3 @@ def demo_truth(path: Path) -> Iterator[dict[str, Any]]:
         for line in handle:
             if line.strip():
                 yield json.loads(line)
-
-
-def focus_agreement(
-    pairs: Iterable[tuple[str, set[str], set[str]]],
-) -> dict[str, tuple[int, int]]:
-    """(language, truth codes, found codes) → per language (matching items, items)."""
-    table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for language, truth, found in pairs:
-        for key in (language, "all"):
-            table[key][0] += truth == found
-            table[key][1] += 1
-    return {k: (v[0], v[1]) for k, v in table.items()}

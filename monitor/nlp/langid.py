@@ -35,11 +35,11 @@ _NOISE = re.compile(
 # Languages lingua is asked to choose among, per script: the monitor's languages and the
 # neighbours they are most often confused with. Malay is left out on purpose: in this domain
 # Malay-looking Latin text is Indonesian far more often than not, and lingua splits the two
-# poorly on short texts.
+# poorly on short texts; Somali is left out because English or Uzbek text quoting Arabic
+# phrases ("baqiya wa tatamaddad") reads as Somali to it.
 _LATIN_LANGUAGES = (
     Language.ENGLISH, Language.INDONESIAN, Language.TURKISH, Language.AZERBAIJANI,
     Language.FRENCH, Language.GERMAN, Language.SPANISH, Language.ITALIAN, Language.DUTCH,
-    Language.SOMALI,
 )
 _ARABIC_LANGUAGES = (Language.ARABIC, Language.PERSIAN, Language.URDU)
 _CYRILLIC_LANGUAGES = (Language.RUSSIAN, Language.UKRAINIAN, Language.KAZAKH)
@@ -55,7 +55,7 @@ _TAJIK_LETTERS = frozenset("ӣӯҷӢӮҶ")
 _UZBEK_CYRILLIC_LETTERS = frozenset("ўЎ")
 _SHARED_TG_UZ = frozenset("қғҳҚҒҲ")
 _TG_ENDINGS = ("ро", "ҳо", "ӣ", "мешавад", "шуданд", "анд")
-_UZ_ENDINGS = ("да", "дан", "нинг", "лар", "моқда", "ди", "миз", "ган", "ини")
+_UZ_ENDINGS = ("дан", "нинг", "лар", "моқда", "ди", "миз", "ган", "ини")
 # oʻ / gʻ inside a word (not an English "who's", "don't", "I'd").
 _UZBEK_LATIN = re.compile(r"\wʻ\w|[oOgG][ʼ'‘’`](?!(?:s|t|d|m|ll|re|ve)\b)\w")
 # A language lingua may only keep when the text has at least one of its own letters: without
@@ -70,15 +70,16 @@ _REQUIRED_LETTERS = {
 
 # Frequent function and everyday words that tell close languages apart.
 _WORDS = {
+    "en": frozenset("the of and is are was were that this with from for have has".split()),
     # Urdu in Latin letters, as written on Pakistani social media.
     "ur_latn": frozenset("hai hain nahi nahin kya kyun ki ka ke ko se mein main aur bhi bas "
                          "karo kar yaar raat kal sirf abhi wahan yahan tha thi hum tum aap "
                          "mera meri apna bohat bahut acha achha khabar khabrein".split()),
-    "ps": frozenset("د په چې دا دي ده سره ته کې کي يې وو دې شوي شو لپاره وايي زموږ زه یم مو "
+    "ps": frozenset("د په چې دا دي ده سره ته کې کي يې وو دې شوي لپاره وايي زموږ زه یم مو "
                     "ستاسو زما ستا دی وي کوي شول".split()),
     "fa": frozenset("است را می این که از در با به های شد بود برای آن شده اند نیز هست نیست "
                     "خیلی امروز".split()),
-    "tg": frozenset("дар аз ба ки бо шуд аст барои ин он мешавад буд мо шумо имрӯз хеле хуб "
+    "tg": frozenset("дар аз ба ки бо шуд аст барои ин мешавад буд мо шумо имрӯз хеле хуб "
                     "нест ҳаст лозим калон ҳама".split()),
     "uz": frozenset("билан учун бу эди эмас бўлди мен сиз қилди бугун жуда ҳамма кеча яхши "
                     "бир бор йўқ керак катта янги va bilan uchun bu edi emas boʻldi men siz "
@@ -184,7 +185,8 @@ def _arabic_script(text: str, words: list[str]) -> LanguageGuess | None:
     if urdu:
         return LanguageGuess("ur", 0.95 if urdu >= 2 else 0.8, "letters", "Arab")
     ps_words, fa_words = _hits(words, "ps"), _hits(words, "fa")
-    if ps_words >= 2 and ps_words > fa_words or ps_words == 1 and fa_words == 0:
+    arabic = any(w.startswith("ال") for w in words) or any(c in "ةىأإ" for c in text)
+    if ps_words >= 2 and ps_words > fa_words or ps_words == 1 and fa_words == 0 and not arabic:
         return LanguageGuess("ps", 0.7 if ps_words >= 2 else 0.6, "words", "Arab")
     return None
 
@@ -198,9 +200,10 @@ def _cyrillic(text: str, words: list[str]) -> LanguageGuess | None:
     if uzbek and not tajik:
         return LanguageGuess("uz", 0.95, "letters", "Cyrl")
     tg_words, uz_words = _hits(words, "tg"), _hits(words, "uz")
-    tg_words += sum(1 for w in words if w.endswith(_TG_ENDINGS))
-    uz_words += sum(1 for w in words if len(w) > 4 and w.endswith(_UZ_ENDINGS))
     if shared or tajik or uzbek:
+        # With their shared letters present, grammatical endings settle Tajik vs Uzbek.
+        tg_words += sum(1 for w in words if len(w) > 4 and w.endswith(_TG_ENDINGS))
+        uz_words += sum(1 for w in words if len(w) > 4 and w.endswith(_UZ_ENDINGS))
         if uz_words > tg_words:
             return LanguageGuess("uz", 0.8, "words", "Cyrl")
         return LanguageGuess("tg", 0.8 if tg_words else 0.6, "letters", "Cyrl")
@@ -221,17 +224,24 @@ def _latin(text: str, words: list[str]) -> LanguageGuess | None:
     return None
 
 
-_UZ_LATIN_SUFFIXES = ("lar", "ning", "dagi", "dan", "da", "ga", "ni", "yapti", "moqda", "gan",
-                      "siz", "miz", "ib", "li")
+# Suffixes Indonesian words rarely end in (not -ga, -da, -ni, -li, -gan: warga, dengan …).
+_UZ_LATIN_SUFFIXES = ("lar", "ning", "dagi", "yapti", "moqda", "siz", "miz", "dir")
+
+
+def _latin_words(text: str) -> list[str]:
+    return [w for w in re.split(r"[\W\d_]+", text.casefold()) if w]
 
 
 def _uzbek_latin_score(text: str) -> int:
     """Uzbek Latin written without oʻ/gʻ marks: its words, its suffixes, and q (not qu) or x,
     which Indonesian and the Western European languages rarely use."""
-    words = [w for w in re.split(r"[\W\d_]+", text.casefold()) if w]
+    words = _latin_words(text)
     suffixed = sum(1 for w in words if len(w) > 4 and w.endswith(_UZ_LATIN_SUFFIXES))
     letters = sum(1 for w in words if ("q" in w and "qu" not in w) or "x" in w)
-    return 2 * _hits(words, "uz") + suffixed + letters
+    hits = _hits(words, "uz")
+    if not hits and not letters:
+        return 0
+    return 2 * hits + suffixed + letters
 
 
 def _code(language: Language) -> str:
@@ -252,8 +262,13 @@ def _from_lingua(
     code = _code(best.language)
     if code in ("az", "tr") and script == "Latn":
         return LanguageGuess("uz", 0.6, "letters", script)  # Turkic without Turkish letters
-    if script == "Latn" and code != "en" and _uzbek_latin_score(text) >= 3:
-        return LanguageGuess("uz", 0.65, "words", script)
+    if script == "Latn":
+        uzbek = _uzbek_latin_score(text)
+        if uzbek >= (5 if code == "en" else 3):
+            return LanguageGuess("uz", 0.65, "words", script)
+        if code != "en" and _hits(_latin_words(text), "en") >= 2:
+            # English quoting foreign phrases ("Baqiya wa tatamaddad") is still English.
+            return LanguageGuess("en", 0.6, "words", script)
     if words <= 1 and best.value < _MIN_ONE_WORD_CONFIDENCE:
         return LanguageGuess(UNDETERMINED, round(best.value, 3), "short", script)
     return LanguageGuess(code, round(best.value, 3), "lingua", script)

@@ -33,7 +33,7 @@ class DemoResult:
     stream_dir: Path
     truth_path: Path
     enrich: EnrichSummary
-    focus_agreement: dict[str, tuple[int, int]]  # language → (items matching truth, items)
+    truth_agreement: dict[str, enrichment.TruthAgreement]  # per language of the truth
 
 
 def run_demo(
@@ -68,7 +68,7 @@ def run_demo(
             total = queries.count_items(session)
         enriched = (enrich() if enrich is not None
                     else enrichment.enrich_items(engine, settings=settings))
-        agreement = enrichment.focus_agreement(engine, manifest.truth_path)
+        agreement = enrichment.truth_agreement(engine, manifest.truth_path)
     finally:
         engine.dispose()
     return DemoResult(
@@ -78,5 +78,5 @@ def run_demo(
         stream_dir=stream_dir,
         truth_path=manifest.truth_path,
         enrich=enriched,
-        focus_agreement=agreement,
+        truth_agreement=agreement,
     )

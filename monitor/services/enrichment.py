@@ -25,7 +25,6 @@ from sqlalchemy import Engine, select
 from monitor.config import Settings
 from monitor.nlp.enricher import Enricher, Enrichment, ItemInput
 from monitor.nlp.evaluation import demo_truth
-from monitor.nlp.evaluation import focus_agreement as evaluation_focus_agreement
 from monitor.store import enrichment as store
 from monitor.store.engine import session_scope
 from monitor.store.tables import (
@@ -257,21 +256,23 @@ def item_view(engine: Engine, item_id: int) -> ItemView | None:
         return view
 
 
-def focus_agreement(engine: Engine, truth_path: Path) -> dict[str, tuple[int, int]]:
-    """Per language of the ground truth: (items whose focus codes equal the truth's, items).
+def truth_agreement(engine: Engine, truth_path: Path) -> dict[str, TruthAgreement]:
+    """Per language of the ground truth: how many stored items have exactly the true focus
+    codes, and how many the true language.
 
-    For the demo stream, whose generator writes each item's true focus (province codes with
-    their country) into truth.jsonl. Items not in the store (quarantined) are skipped.
+    For the demo stream, whose generator writes each item's true focus (Afghan province codes
+    with their country, other places as countries) and language into truth.jsonl. Items not in
+    the store (quarantined) are skipped.
     """
     found: dict[tuple[str, str], set[str]] = {}
-    stored: set[tuple[str, str]] = set()
+    languages: dict[tuple[str, str], str] = {}
     with session_scope(engine) as session:
-        for source, external_id in session.execute(
-            select(SourceRecord.name, ItemRecord.external_id)
+        for source, external_id, language in session.execute(
+            select(SourceRecord.name, ItemRecord.external_id, ItemEnrichmentRecord.language)
             .join(ItemRecord, ItemRecord.source_id == SourceRecord.id)
             .join(ItemEnrichmentRecord, ItemEnrichmentRecord.item_id == ItemRecord.id)
         ):
-            stored.add((source, external_id))
+            languages[(source, external_id)] = language
         for source, external_id, code, country in session.execute(
             select(SourceRecord.name, ItemRecord.external_id, ItemRegionRecord.code,
                    ItemRegionRecord.country)
@@ -285,12 +286,24 @@ def focus_agreement(engine: Engine, truth_path: Path) -> dict[str, tuple[int, in
                 codes.add(code)
             if country:
                 codes.add(country)
-    pairs = []
+    table: dict[str, TruthAgreement] = {}
     for truth in demo_truth(truth_path):
         key = (truth["source"], truth["external_id"])
-        if key in stored:
-            pairs.append((truth["language"], set(truth["focus"]), found.get(key, set())))
-    return evaluation_focus_agreement(pairs)
+        if key not in languages:
+            continue
+        for group in (truth["language"], "all"):
+            row = table.setdefault(group, TruthAgreement())
+            row.items += 1
+            row.focus += set(truth["focus"]) == found.get(key, set())
+            row.language += truth["language"] == languages[key]
+    return table
+
+
+@dataclass
+class TruthAgreement:
+    items: int = 0
+    focus: int = 0  # items whose focus codes equal the truth's
+    language: int = 0  # items whose detected language is the truth's
 
 
 @dataclass

@@ -3,14 +3,18 @@
 Resolving hits follows the codebook's rules for regions:
 
 - a place name inside a group alias is part of the group's name, not a place ("Islamic State
-  Khorasan Province", "Tehrik-i-Taliban Pakistan", "Hayat Tahrir al-Sham"); the exception is a
-  "Wilayat" name that is both (the codebook maps "Wilayat Khurasan" to AF);
+  Khorasan Province", "Tehrik-i-Taliban Pakistan", "Hayat Tahrir al-Sham"), and so is a theatre
+  name right after one ("ISIS – Khorasan"); the exception is a "Wilayat" name that is both (the
+  codebook maps "Wilayat Khurasan" to AF);
+- a place name inside a `not_places` phrase ("Quds Force", "New Mexico") is not a place;
 - overlapping place names: the longest wins ("Mazar-i-Sharif" over "Mazar");
 - a name marked `context` (also a word or a person's name: Jordan, Farah, Chad) counts only
-  with a locative before it, a place word beside it, a state word near it, or another place of
-  the same country in the text — and never next to a capitalised name or after a title;
-- a name marked `capitalised` counts only with the capitals it is listed with (US, Того);
-- "Georgia" with US context (Atlanta, "state of Georgia" …) is the US state, so code US.
+  with a locative before it, a case ending of its own, a place word beside it, a state word
+  near it, or another place beside it in a list — and never next to a capitalised name or
+  after a title;
+- a name marked `capitalised` counts only with the capitals it is listed with (US, Того), and
+  at the start of a sentence only with context as well;
+- "Georgia" with US context (Atlanta, "state of Georgia", another US place) is the US state.
 """
 
 from __future__ import annotations

@@ -179,8 +179,13 @@ def _visible_after(text: str, i: int) -> int:
 
 
 def _is_possessive(text: str, i: int, after: int) -> bool:
-    """An apostrophe followed by s and then no letter ("Kabul's")."""
-    if after >= len(text) or text[after] not in "sS" or i == 0 or not text[i - 1].isalpha():
+    """An apostrophe after a letter, followed by s and then no letter ("Kabul's")."""
+    before = i - 1
+    while before >= 0 and unicodedata.category(text[before]) == "Cf":
+        before -= 1
+    if after >= len(text) or fold_char(text[after]) != "s" or before < 0:
+        return False
+    if not text[before].isalpha():
         return False
     following = _visible_after(text, after)
     return following >= len(text) or not text[following].isalpha()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import unicodedata
 
 from hypothesis import HealthCheck, given, settings
@@ -35,7 +36,7 @@ for latin, glyphs in LATIN_LOOKALIKES.items():
 ARABIC_VARIANTS = {"ي": "یى", "ی": "يى", "ى": "يی", "ك": "ک", "ک": "ك", "ة": "ه", "ه": "ة",
                    "ا": "أإآ", "أ": "اإ", "إ": "اأ", "و": "ؤ", "ؤ": "و"}
 HARAKAT = [chr(c) for c in range(0x064B, 0x0653)] + ["\u0640"]  # and tatweel
-SETTINGS = settings(max_examples=300, deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "300")), deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -161,3 +162,9 @@ def test_a_word_spelled_out_with_separators_is_still_found(
     kind, label, term = case
     spelled = separator.join(term)
     assert _found(enricher, f"news: {spelled} today", kind, label), (term, spelled)
+
+
+def test_invisible_characters_around_an_apostrophe_change_nothing() -> None:
+    # Found by Hypothesis: a zero-width space before a possessive apostrophe.
+    assert fold("Emirate\u200b's mujahideen").text == fold("Emirate's mujahideen").text
+    assert fold("Da\u200d'\u200bish").text == fold("Da'ish").text == "daish"

@@ -51,7 +51,7 @@ bench: install
 ## lock: re-pin constraints.txt from the current environment
 lock: install
 	@{ sed -n '1,3p' constraints.txt; \
-	   { $(PIP) freeze --exclude-editable | grep -v '^chatter-monitor'; echo 'torch==2.13.0'; } \
+	   { $(PIP) freeze --exclude-editable | grep -v -e '^chatter-monitor' -e '^torch=='; echo 'torch==2.13.0'; } \
 	   | sort -u -f; } > constraints.txt.new && mv constraints.txt.new constraints.txt
 
 clean:

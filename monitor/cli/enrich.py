@@ -16,7 +16,7 @@ from monitor.cli.common import console, display, engine, err_console, fail, sett
 from monitor.domain import CANONICAL_FIELDS
 from monitor.errors import MonitorError
 from monitor.ingest.readers import detect_format
-from monitor.services import enrichment, predict
+from monitor.services import classification, enrichment, predict
 from monitor.services.ingestion import limits_of
 from monitor.services.sources import is_region_code
 
@@ -189,11 +189,16 @@ def predict_command(
         except OSError as exc:
             raise typer.BadParameter(f"cannot open {source}: {exc.strerror}") from exc
     try:
+        classifier = classification.active_classifier(config)
+        if classifier is None:
+            err_console.print("No trained model is active (`monitor train`): printing "
+                              "enrichment only.")
         results = predict.predict_stream(
             stream, fmt=fmt, enricher=enrichment.get_enricher(), limits=limits_of(config),
             max_record_bytes=config.max_record_bytes,
             field_mapping=_parse_mapping(mapping or []),
-            origin=origin.upper() if origin else None, normalised=normalised)
+            origin=origin.upper() if origin else None, normalised=normalised,
+            classifier=classifier)
         out = sys.stdout.buffer
         for result in results:
             out.write(orjson.dumps(result) + b"\n")

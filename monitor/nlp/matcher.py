@@ -10,6 +10,7 @@ is stemmed, so a nisba ("Nangarhari", "الننگرهاری") or a demonym never
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ _ENDINGS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(sorted(
     key=lambda kv: len(kv[0]), reverse=True))
 _MIN_PROCLITIC_BASE = 4  # "فرقه" (sect) is not ف + رقه (Raqqa)
 _CACHE_SIZE = 200_000
+_ARABIC_SCRIPT = re.compile(r"[\u0600-\u06ff\u0750-\u077f]")
 _MIN_TYPO_WORD = 6  # adjacent letters swapped ("Agfanistan"), only in words this long
 _MIN_BASE = 3
 
@@ -143,7 +145,10 @@ class LexiconMatcher:
                     candidate = stem + base_ending
                     if candidate != text and candidate in known:
                         return candidate
-        if text not in known and len(text) >= _MIN_TYPO_WORD and text.isalpha():
+        if (text not in known and len(text) >= _MIN_TYPO_WORD and text.isalpha()
+                and not _ARABIC_SCRIPT.search(text)):
+            # Not in Arabic script: its short, dense words swap into other words too easily
+            # (الحساب "the reckoning" ↔ السحاب).
             return self._transposed(text)
         return None
 

@@ -213,7 +213,11 @@ def _token_pass(text: str, origin: list[int]) -> tuple[str, list[int]]:
         word = match.group()
         if not any(c.isalpha() for c in word) or sum(c.isalpha() for c in word) < 2:
             return word
-        return "".join(_LEET.get(c, c) for c in word)
+        # "!" at either end is punctuation ("rafidah!"), inside a word it is an i ("m!l!tary").
+        core = word.strip("!")
+        start = word.index(core[0]) if core else 0
+        unleeted = "".join(_LEET.get(c, c) for c in core)
+        return word[:start] + unleeted + word[start + len(core):]
 
     text = _LEET_TOKEN.sub(unleet, text)
     # Spaced-out single characters: drop the spaces (and their offsets).

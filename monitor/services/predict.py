@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, cast
 
+from monitor.classify.apply import Classifier
 from monitor.domain import SourceSpec
 from monitor.ingest.readers import decompressing, iter_lines
 from monitor.ingest.records import Limits, Validator
@@ -33,6 +34,7 @@ def predict_stream(
     field_mapping: Mapping[str, str] | None = None,
     origin: str | None = None,
     normalised: bool = False,
+    classifier: Classifier | None = None,
 ) -> Iterator[dict[str, Any]]:
     """One result per input record, in input order. Records that cannot be read yield an
     object with `error` (and no enrichment) so that output lines still match input lines."""
@@ -42,21 +44,29 @@ def predict_stream(
                                          field_mapping=field_mapping or {}, origin=origin):
         batch.append((item_id, item, error))
         if len(batch) >= _BATCH:
-            yield from _run(batch, enricher, normalised)
+            yield from _run(batch, enricher, normalised, classifier)
             batch = []
-    yield from _run(batch, enricher, normalised)
+    yield from _run(batch, enricher, normalised, classifier)
 
 
 def _run(
-    batch: list[tuple[str, ItemInput | None, str | None]], enricher: Enricher, normalised: bool
+    batch: list[tuple[str, ItemInput | None, str | None]],
+    enricher: Enricher,
+    normalised: bool,
+    classifier: Classifier | None,
 ) -> Iterator[dict[str, Any]]:
     inputs = [item for _, item, _ in batch if item is not None]
-    results = iter(enricher.enrich_many(inputs))
+    enriched = enricher.enrich_many(inputs)
+    labelled = (iter(classifier.classify([i.text for i in inputs], enriched))
+                if classifier is not None and inputs else None)
+    results = iter(enriched)
     for item_id, item, error in batch:
         if item is None:
             yield {"id": item_id, "error": error}
             continue
         out = to_json(next(results), item_id=item_id, normalised=normalised)
+        if labelled is not None and classifier is not None:
+            out.update(next(labelled).as_json(classifier.versions))
         if error:
             out["error"] = error
         yield out

@@ -168,3 +168,9 @@ def test_invisible_characters_around_an_apostrophe_change_nothing() -> None:
     # Found by Hypothesis: a zero-width space before a possessive apostrophe.
     assert fold("Emirate\u200b's mujahideen").text == fold("Emirate's mujahideen").text
     assert fold("Da\u200d'\u200bish").text == fold("Da'ish").text == "daish"
+
+
+def test_an_exclamation_mark_ends_a_word_but_stands_for_i_inside_one() -> None:
+    assert fold("rafidah!").text.startswith("rafidah")
+    assert fold("Leave the Taliban!!").text == "leave the taliban!!"
+    assert fold("m!l!tary").text == "military"

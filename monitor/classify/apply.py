@@ -1,0 +1,71 @@
+"""Applying the active models to enriched items: labels, calibrated scores and the "why"."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from monitor.classify import features
+from monitor.classify.features import Embedder, Inputs
+from monitor.classify.model import TaskModel, top_features
+from monitor.nlp.codebook import NONE_LABEL
+from monitor.nlp.enricher import Enrichment
+
+
+@dataclass(frozen=True, slots=True)
+class Classification:
+    affinity: tuple[str, float]
+    narratives: tuple[tuple[str, float], ...]
+    scores: dict[str, dict[str, float]]
+    why: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+
+    def as_json(self, versions: dict[str, str]) -> dict[str, Any]:
+        return {
+            "affinity": {"label": self.affinity[0], "score": self.affinity[1]},
+            "narratives": [{"label": label, "score": score} for label, score in self.narratives],
+            "scores": self.scores,
+            "model_versions": dict(versions),
+            "why": {label: [{"feature": name, "weight": round(weight, 4)}
+                            for name, weight in found] for label, found in self.why.items()},
+        }
+
+
+@dataclass
+class Classifier:
+    affinity_model: TaskModel
+    narrative_model: TaskModel
+    embedder: Embedder
+    versions: dict[str, str]
+
+    def classify(self, texts: Sequence[str], enrichments: Sequence[Enrichment],
+                 embeddings: np.ndarray | None = None) -> list[Classification]:
+        """One result per text; `embeddings` may be given (stored ones are reused)."""
+        if embeddings is None:
+            embeddings = self.embedder.encode(list(texts))
+        inputs = Inputs([e.normalised for e in enrichments], [e.cues for e in enrichments],
+                        embeddings)
+        affinity_scores = self.affinity_model.scores(inputs)
+        narrative_scores = self.narrative_model.scores(inputs)
+        x_affinity = self.affinity_model.features(inputs)
+        x_narratives = self.narrative_model.features(inputs)
+        names_a = features.feature_names(self.affinity_model.vectorizer,
+                                         self.affinity_model.cue_labels, embeddings.shape[1])
+        names_n = features.feature_names(self.narrative_model.vectorizer,
+                                         self.narrative_model.cue_labels, embeddings.shape[1])
+        results = []
+        for i, (a_scores, n_scores) in enumerate(zip(affinity_scores, narrative_scores,
+                                                     strict=True)):
+            affinity = self.affinity_model.decide(a_scores)[0]
+            narratives = tuple(self.narrative_model.decide(n_scores))
+            why: dict[str, list[tuple[str, float]]] = {}
+            if affinity[0] != NONE_LABEL:
+                why[affinity[0]] = top_features(self.affinity_model, x_affinity[i],
+                                                affinity[0], names_a)
+            for label, _ in narratives:
+                why[label] = top_features(self.narrative_model, x_narratives[i], label, names_n)
+            results.append(Classification(affinity, narratives,
+                                          {"affinity": a_scores, "narratives": n_scores}, why))
+        return results

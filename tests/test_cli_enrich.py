@@ -99,3 +99,20 @@ def test_predict_origin_option_and_jsonl_from_stdin(tmp_path: Path) -> None:
     lines = _predict(tmp_path, "-", "--format", "jsonl", "--origin", "tj", stdin=record)
     assert lines[0]["id"] == "9"
     assert lines[0]["regions"][-1]["from"] == "source" and lines[0]["regions"][-1]["code"] == "TJ"
+
+
+def test_items_export_jsonl_and_csv_neutralises_formulas(
+    run: Run, tmp_path: Path  # noqa: F811
+) -> None:
+    path = tmp_path / "formula.jsonl"
+    path.write_text(json.dumps({"id": "f1", "text": "=HYPERLINK(\"x\") fighting in Kunduz",
+                                "timestamp": "2021-10-05"}) + "\n", encoding="utf-8")
+    run("sources", "add", "feed")
+    run("ingest", "--source", "feed", str(path))
+    run("enrich")
+    run("items", "export", "--format", "csv", "--out", str(tmp_path / "out.csv"))
+    exported = (tmp_path / "out.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in exported and "\n=HYPERLINK" not in exported
+    run("items", "export", "--out", str(tmp_path / "out.jsonl"), "--region", "AF-KDZ")
+    record = json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
+    assert record["focus"] == ["AF-KDZ"] and record["affinity"] is None

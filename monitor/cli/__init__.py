@@ -56,6 +56,7 @@ classify_cli.models_app.command("list")(classify_cli.models_list)
 classify_cli.models_app.command("show")(classify_cli.models_show)
 classify_cli.models_app.command("activate")(classify_cli.models_activate)
 enrich_cli.items_app.command("list")(enrich_cli.items_list)
+enrich_cli.items_app.command("export")(enrich_cli.items_export)
 enrich_cli.items_app.command("show")(enrich_cli.items_show)
 
 

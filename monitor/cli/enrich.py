@@ -84,13 +84,16 @@ def items_list(
     label: Annotated[str | None, typer.Option(help="A cue label: a group (isis …) or a "
                                               "narrative (anti_shia_sectarian …).")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    predicted: Annotated[str | None, typer.Option(help="A label the classifiers gave "
+                                                  "(isis, none, taliban_sold_out …).")] = None,
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
 ) -> None:
-    """List enriched items by region, language, cue label or source (newest first)."""
+    """List enriched items by region, language, cue label, predicted label or source."""
     if role not in ("focus", "origin"):
         raise typer.BadParameter("--role must be focus or origin")
     rows = enrichment.search_items(engine(), language=language, region=region, role=role,
-                                   label=label, source=source, limit=limit)
+                                   label=label, source=source, predicted=predicted,
+                                   limit=limit)
     listing = table("id", "published", "source", "lang", "focus", "cues", "text")
     for row in rows:
         listing.add_row(str(row.id), row.published_at.strftime("%Y-%m-%d %H:%M"),
@@ -223,3 +226,56 @@ def predict_command(
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def items_export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv.")] = "jsonl",
+    out: Annotated[Path | None, typer.Option(help="File to write (default: standard "
+                                             "output).")] = None,
+    region: Annotated[str | None, typer.Option(help="A region code at any level.")] = None,
+    role: Annotated[str, typer.Option(help="Role of --region: focus or origin.")] = "focus",
+    language: Annotated[str | None, typer.Option(help="A language code.")] = None,
+    label: Annotated[str | None, typer.Option(help="A predicted label (affinity or "
+                                              "narrative).")] = None,
+    cue: Annotated[str | None, typer.Option(help="A cue label.")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 10_000,
+) -> None:
+    """Export stored items with their regions, cues and predictions (JSONL or CSV; CSV cells
+    are neutralised against spreadsheet formula injection)."""
+    import csv
+    import io
+
+    if fmt not in ("jsonl", "csv"):
+        raise typer.BadParameter("--format must be jsonl or csv")
+    records = enrichment.export_rows(engine(), region=region, role=role, language=language,
+                                     label=cue, source=source, predicted=label, limit=limit)
+    if fmt == "jsonl":
+        data = b"".join(orjson.dumps(r) + b"\n" for r in records)
+    else:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        columns = ["id", "source", "published_at", "language", "affinity", "affinity_score",
+                   "narratives", "focus", "origin", "cues", "model_version", "text"]
+        writer.writerow(columns)
+        for r in records:
+            flat = {**r, "narratives": ";".join(f"{n['label']}:{n['score']}"
+                                                for n in r["narratives"]),
+                    "focus": " ".join(r["focus"]), "cues": " ".join(r["cues"])}
+            writer.writerow([_cell(flat[c]) for c in columns])
+        data = buffer.getvalue().encode("utf-8")
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        out.write_bytes(data)
+        err_console.print(f"Exported {len(records):,} items to {out}")

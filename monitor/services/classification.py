@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import platform
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
@@ -221,23 +222,15 @@ def classify_items(
     summary = ClassifySummary(versions=dict(classifier.versions))
     started = time.perf_counter()
     version = None if redo else classifier.versions["affinity"]
-    after = 0
-    while True:
-        with session_scope(engine) as session:
-            rows = store.items_to_classify(session, after_id=after, limit=batch_size,
-                                           version=version)
-            if not rows:
-                break
-            stored = store.embeddings_of(session, [r[0] for r in rows],
-                                         classifier.embedder.name)
-        after = rows[-1][0]
+
+    def finish(rows: list[Any], embedded: Future[tuple[np.ndarray, list[dict[str, Any]]]]
+               ) -> None:
         texts = [r[1] for r in rows]
         enrichments = enricher.enrich_many([ItemInput(r[1], r[2], r[3]) for r in rows])
-        vectors, new_rows = _embeddings(classifier, [r[0] for r in rows], texts, stored)
+        vectors, new_rows = embedded.result()
         results = classifier.classify(texts, enrichments, vectors)
-        now = datetime.now(UTC)
         classifications, labels = _result_rows([r[0] for r in rows], results,
-                                               classifier.versions, now)
+                                               classifier.versions, datetime.now(UTC))
         with session_scope(engine) as session:
             store.write_embeddings(session, new_rows)
             store.write_classifications(session, item_ids=[r[0] for r in rows],
@@ -251,8 +244,36 @@ def classify_items(
                 summary.narratives[label] = summary.narratives.get(label, 0) + 1
         if on_progress is not None:
             on_progress(summary.processed)
+
+    # The next batch is embedded in a thread (torch releases the GIL) while this one is
+    # enriched, scored and written.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending: tuple[list[Any], Future[Any]] | None = None
+        for rows, stored in _batches_to_classify(engine, version, batch_size,
+                                                 classifier.embedder.name):
+            future = pool.submit(_embeddings, classifier, [r[0] for r in rows],
+                                 [r[1] for r in rows], stored)
+            if pending is not None:
+                finish(*pending)
+            pending = (rows, future)
+        if pending is not None:
+            finish(*pending)
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _batches_to_classify(engine: Engine, version: str | None, size: int, model: str
+                         ) -> Iterator[tuple[list[Any], dict[int, bytes]]]:
+    after = 0
+    while True:
+        with session_scope(engine) as session:
+            rows = store.items_to_classify(session, after_id=after, limit=size,
+                                           version=version)
+            if not rows:
+                return
+            stored = store.embeddings_of(session, [r[0] for r in rows], model)
+        after = rows[-1][0]
+        yield rows, stored
 
 
 def _embeddings(classifier: Classifier, item_ids: list[int], texts: list[str],

@@ -331,12 +331,40 @@ def search_items(
     role: str = "focus",
     label: str | None = None,
     source: str | None = None,
+    predicted: str | None = None,
     limit: int = 20,
 ) -> list[ItemRow]:
-    """Newest enriched items by language, region (any level, focus or origin), cue label."""
+    """Newest enriched items by language, region (any level, focus or origin), cue label,
+    predicted label."""
     with session_scope(engine) as session:
         found = store.search_items(session, language=language, region=region, role=role,
-                                   label=label, source=source, limit=limit)
+                                   label=label, source=source, predicted=predicted,
+                                   limit=limit)
         focus, labels = store.focus_and_labels(session, [item.id for item, _, _ in found])
         return [ItemRow(item.id, item.published_at, name, lang, focus[item.id],
                         labels[item.id], item.text) for item, name, lang in found]
+
+
+def export_rows(engine: Engine, **filters: Any) -> list[dict[str, Any]]:
+    """Items matching the filters of `search_items`, with everything stored about them, as
+    flat records for `monitor items export`."""
+    rows = search_items(engine, **filters)
+    records = []
+    with session_scope(engine) as session:
+        for row in rows:
+            labels = classification_store.labels_of(session, row.id)
+            regions = store.regions_of(session, row.id)
+            affinity = next((x for x in labels if x.task == "affinity"), None)
+            records.append({
+                "id": row.id, "source": row.source,
+                "published_at": row.published_at.isoformat(), "language": row.language,
+                "text": row.text, "focus": row.focus,
+                "origin": next((r.code for r in regions if r.role == "origin"), None),
+                "cues": row.labels,
+                "affinity": affinity.label if affinity else None,
+                "affinity_score": round(affinity.score, 4) if affinity else None,
+                "narratives": [{"label": x.label, "score": round(x.score, 4)}
+                               for x in labels if x.task == "narratives"],
+                "model_version": affinity.model_version if affinity else None,
+            })
+    return records

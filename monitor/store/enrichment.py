@@ -12,6 +12,7 @@ from monitor.store.queries import _insert
 from monitor.store.tables import (
     ItemCueRecord,
     ItemEnrichmentRecord,
+    ItemLabelRecord,
     ItemRecord,
     ItemRegionRecord,
     RegionRecord,
@@ -142,6 +143,7 @@ def search_items(
     role: str = "focus",
     label: str | None = None,
     source: str | None = None,
+    predicted: str | None = None,
     limit: int = 20,
 ) -> list[tuple[ItemRecord, str, str | None]]:
     """Newest enriched items matching every filter: (item, source name, language).
@@ -169,6 +171,9 @@ def search_items(
     if label:
         query = query.where(ItemRecord.id.in_(
             select(ItemCueRecord.item_id).where(ItemCueRecord.label == label)))
+    if predicted:
+        query = query.where(ItemRecord.id.in_(
+            select(ItemLabelRecord.item_id).where(ItemLabelRecord.label == predicted)))
     return [(item, name, lang) for item, name, lang in session.execute(query)]
 
 

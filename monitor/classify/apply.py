@@ -11,6 +11,7 @@ import numpy as np
 from monitor.classify import features
 from monitor.classify.features import Embedder, Inputs
 from monitor.classify.model import TaskModel, top_features
+from monitor.classify.registry import Examples
 from monitor.nlp.codebook import NONE_LABEL
 from monitor.nlp.enricher import Enrichment
 
@@ -21,6 +22,7 @@ class Classification:
     narratives: tuple[tuple[str, float], ...]
     scores: dict[str, dict[str, float]]
     why: dict[str, list[tuple[str, float]]] = field(default_factory=dict)
+    nearest: list[tuple[str, str, str, float]] = field(default_factory=list)
 
     def as_json(self, versions: dict[str, str]) -> dict[str, Any]:
         return {
@@ -30,6 +32,9 @@ class Classification:
             "model_versions": dict(versions),
             "why": {label: [{"feature": name, "weight": round(weight, 4)}
                             for name, weight in found] for label, found in self.why.items()},
+            "nearest_examples": [{"id": i, "labels": labels.split("+"), "text": text,
+                                  "similarity": similarity}
+                                 for i, labels, text, similarity in self.nearest],
         }
 
 
@@ -39,6 +44,7 @@ class Classifier:
     narrative_model: TaskModel
     embedder: Embedder
     versions: dict[str, str]
+    examples: Examples | None = None
 
     def classify(self, texts: Sequence[str], enrichments: Sequence[Enrichment],
                  embeddings: np.ndarray | None = None) -> list[Classification]:
@@ -52,6 +58,8 @@ class Classifier:
         x_affinity = self.affinity_model.features(inputs)
         x_narratives = self.narrative_model.features(inputs)
         names_a, names_n = self._names(embeddings.shape[1])
+        nearest = (self.examples.nearest(embeddings) if self.examples is not None
+                   else [[] for _ in texts])
         results = []
         for i, (a_scores, n_scores) in enumerate(zip(affinity_scores, narrative_scores,
                                                      strict=True)):
@@ -64,7 +72,8 @@ class Classifier:
             for label, _ in narratives:
                 why[label] = top_features(self.narrative_model, x_narratives[i], label, names_n)
             results.append(Classification(affinity, narratives,
-                                          {"affinity": a_scores, "narratives": n_scores}, why))
+                                          {"affinity": a_scores, "narratives": n_scores}, why,
+                                          nearest[i]))
         return results
 
     def _names(self, dim: int) -> tuple[list[str], list[str]]:

@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import skops.io
 
 from monitor.classify.model import TASKS, TaskModel
 from monitor.errors import MonitorError
 
 MODEL_FILE = "model.skops"
+EXAMPLES_FILE = "examples.npz"
 CARD_FILE = "card.json"
 ACTIVE_FILE = "active.json"
 _TRUSTED_PREFIXES = ("sklearn.", "numpy.", "scipy.sparse.", "builtins.")
@@ -40,8 +42,10 @@ class Entry:
     active: bool
 
 
-def save(model: TaskModel, card: dict[str, Any], models_dir: Path) -> Entry:
-    """Write the model and its card; the card records the model file's hash."""
+def save(model: TaskModel, card: dict[str, Any], models_dir: Path,
+         examples: Examples | None = None) -> Entry:
+    """Write the model (and the labelled examples it learnt from, for explanations) and its
+    card; the card records the files' hashes."""
     version = card["version"]
     directory = models_dir / model.task / version
     if directory.exists():
@@ -51,6 +55,13 @@ def save(model: TaskModel, card: dict[str, Any], models_dir: Path) -> Entry:
     path = directory / MODEL_FILE
     skops.io.dump(payload, path)
     card = {**card, "model_sha256": _sha256(path)}
+    if examples is not None:
+        examples_path = directory / EXAMPLES_FILE
+        with examples_path.open("wb") as handle:
+            np.savez_compressed(handle, embeddings=examples.embeddings.astype(np.float16),
+                                ids=np.asarray(examples.ids), texts=np.asarray(examples.texts),
+                                labels=np.asarray(examples.labels))
+        card["examples_sha256"] = _sha256(examples_path)
     (directory / CARD_FILE).write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n",
                                        encoding="utf-8")
     return Entry(model.task, version, directory, card, active=False)
@@ -83,6 +94,38 @@ def load(models_dir: Path, task: str, version: str | None = None) -> tuple[TaskM
         target_precision=float(card["target_precision"]),
         threshold_notes=dict(card.get("threshold_notes", {})))
     return model, entry
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Labelled training examples: unit embeddings, ids, short texts and their labels."""
+
+    embeddings: np.ndarray
+    ids: list[str]
+    texts: list[str]
+    labels: list[str]  # "affinity" or "affinity+narrative+…"
+
+    def nearest(self, vectors: np.ndarray, k: int = 3) -> list[list[tuple[str, str, str, float]]]:
+        """Per vector: the k most similar examples as (id, labels, text, cosine)."""
+        if not len(self.ids):
+            return [[] for _ in range(len(vectors))]
+        similarity = vectors @ self.embeddings.T.astype(np.float32)
+        top = np.argsort(-similarity, axis=1)[:, :k]
+        return [[(self.ids[j], self.labels[j], self.texts[j], round(float(similarity[i, j]), 3))
+                 for j in row] for i, row in enumerate(top)]
+
+
+def load_examples(entry: Entry) -> Examples | None:
+    """The examples saved with a model, verified against its card (None if it has none)."""
+    path = entry.path / EXAMPLES_FILE
+    expected = entry.card.get("examples_sha256")
+    if expected is None or not path.is_file():
+        return None
+    if _sha256(path) != expected:
+        raise ModelError(f"{path} does not match the hash its card recorded at training")
+    with np.load(path, allow_pickle=False) as data:
+        return Examples(data["embeddings"].astype(np.float32), [str(x) for x in data["ids"]],
+                        [str(x) for x in data["texts"]], [str(x) for x in data["labels"]])
 
 
 def get(models_dir: Path, task: str, version: str | None = None) -> Entry:

@@ -162,6 +162,15 @@ def items_show(item_id: Annotated[int, typer.Argument(help="The item's id.")]) -
         top = sorted(record.scores.items(), key=lambda kv: -kv[1])[:4]
         console.print(f"  {record.task} scores: " + ", ".join(f"{k} {v:.2f}" for k, v in top),
                       highlight=False)
+    nearest = next((c.why.get("nearest") for c in view.classifications
+                    if c.task == "affinity"), None)
+    if nearest:
+        examples = table("similarity", "labelled as", "example", title="Nearest labelled "
+                         "examples")
+        for example_id, labels_, text, similarity in nearest:
+            examples.add_row(f"{similarity:.2f}", escape(labels_.replace("+", ", ")),
+                             display(f"{example_id}: {text}", 120))
+        console.print(examples)
 
 
 def predict_command(

@@ -87,12 +87,17 @@ def train_models(
     digest = corpus_digest(examples)
     trained_at = datetime.now(UTC)
     saved = []
+    learnt = registry.Examples(
+        embeddings=train_inputs.embeddings, ids=[e.id for e in training],
+        texts=[e.text[:160] for e in training],
+        labels=["+".join((e.affinity, *e.narratives)) for e in training])
     for task, model in models.items():
         card = _card(model, settings=settings, embedder=embedder, digest=digest, seed=seed,
                      trained_at=trained_at, train_items=len(training),
                      test_items=len(testing), codebook_version=codebook.version,
                      evaluation=evaluation)
-        entry = registry.save(model, card, settings.models_dir)
+        entry = registry.save(model, card, settings.models_dir,
+                              learnt if task == "affinity" else None)
         if activate:
             entry = registry.activate(settings.models_dir, task, entry.version)
         saved.append(entry)
@@ -181,7 +186,13 @@ def active_classifier(settings: Settings) -> Classifier | None:
     if not all(task in active for task in TASKS):
         return None
     affinity, narratives, versions = active_models(settings)
-    return Classifier(affinity, narratives, embedder_for(settings), versions)
+    examples = _examples(str(settings.models_dir), versions["affinity"])
+    return Classifier(affinity, narratives, embedder_for(settings), versions, examples)
+
+
+@cache
+def _examples(models_dir: str, version: str) -> registry.Examples | None:
+    return registry.load_examples(registry.get(Path(models_dir), "affinity", version))
 
 
 # --- classify stored items --------------------------------------------------------------------
@@ -299,13 +310,15 @@ def _result_rows(item_ids: list[int], results: list[Classification], versions: d
                  now: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     classifications, labels = [], []
     for item_id, result in zip(item_ids, results, strict=True):
-        why = {label: [[name, round(weight, 4)] for name, weight in found]
-               for label, found in result.why.items()}
+        why: dict[str, Any] = {label: [[name, round(weight, 4)] for name, weight in found]
+                               for label, found in result.why.items()}
         for task in TASKS:
             classifications.append({
                 "item_id": item_id, "task": task, "model_version": versions[task],
                 "scores": result.scores[task], "classified_at": now,
-                "why": {k: v for k, v in why.items() if k in result.scores[task]}})
+                "why": {k: v for k, v in why.items() if k in result.scores[task]}
+                | ({"nearest": [list(n) for n in result.nearest]} if task == "affinity"
+                   else {})})
         labels.append({"item_id": item_id, "task": "affinity", "label": result.affinity[0],
                        "score": result.affinity[1], "model_version": versions["affinity"]})
         labels += [{"item_id": item_id, "task": "narratives", "label": label, "score": score,

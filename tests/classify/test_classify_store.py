@@ -59,6 +59,7 @@ def test_classify_stores_labels_scores_and_reuses_embeddings(
         record = session.get(ItemClassificationRecord, (ids["a"], "affinity"))
         assert record is not None and record.model_version == result.models[0].version
         assert abs(sum(record.scores.values()) - 1.0) < 0.01 and record.why["isis"]
+        assert len(record.why["nearest"]) == 3
         vector = session.get(ItemEmbeddingRecord, ids["a"])
         assert vector is not None and vector.dim == 384 and len(vector.vector) == 768
     again = classification.classify_items(engine, settings=settings)

@@ -47,3 +47,5 @@ def test_predict_adds_labels_scores_versions_and_why(
     assert first["why"]["isis"] and set(first["scores"]) == {"affinity", "narratives"}
     assert 0.99 < sum(first["scores"]["affinity"].values()) < 1.01
     assert second["affinity"]["label"] == "none" and second["narratives"] == []
+    nearest = first["nearest_examples"]
+    assert len(nearest) == 3 and "isis" in nearest[0]["labels"] and nearest[0]["similarity"] > 0.5

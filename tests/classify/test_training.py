@@ -123,3 +123,18 @@ def test_the_test_split_is_stable_and_about_a_quarter() -> None:
     splits = [split_of(f"seed-en-{i:04d}") for i in range(2_000)]
     assert splits == [split_of(f"seed-en-{i:04d}") for i in range(2_000)]
     assert 0.2 < splits.count("test") / len(splits) < 0.3
+
+
+def test_modified_examples_are_refused(trained: tuple[Settings, TrainResult],
+                                       tmp_path: Path) -> None:
+    settings, _ = trained
+    copy = tmp_path / "models"
+    shutil.copytree(settings.models_dir, copy)
+    entry = registry.get(copy, "affinity")
+    examples = registry.load_examples(entry)
+    assert examples is not None and len(examples.ids) == entry.card["training_data"][
+        "train_items"]
+    path = entry.path / registry.EXAMPLES_FILE
+    path.write_bytes(path.read_bytes() + b"x")
+    with pytest.raises(registry.ModelError, match="does not match the hash"):
+        registry.load_examples(entry)

@@ -45,17 +45,52 @@ def train_command(
 
 def evaluate_command(
     report: Annotated[Path | None, typer.Option(help="Also write this Markdown report.")] = None,
+    cv: Annotated[int, typer.Option(min=0, max=10, help="Also run stratified k-fold "
+                                    "cross-validation with this many folds (0: none; each "
+                                    "fold trains both models).")] = 0,
+    demo: Annotated[bool, typer.Option(help="Also score the stored labels of the demo stream "
+                                       "against its ground truth.")] = True,
 ) -> None:
-    """Score the active models on the seed corpus's held-out test split."""
+    """Score the active models on the seed corpus's held-out test split (and optionally by
+    cross-validation and on the demo stream's ground truth)."""
+    config = settings()
     try:
-        evaluation = classification.evaluate_active(settings())
+        evaluation = classification.evaluate_active(config)
     except MonitorError as exc:
         raise fail(exc) from exc
     print_evaluation(evaluation, title="Held-out test split")
+    text = markdown_report(evaluation)
+    if cv:
+        folds = classification.cross_validate(config, folds=cv)
+        lines = [f"\n## Stratified {cv}-fold cross-validation\n",
+                 "| measure | mean | folds |", "| --- | --- | --- |",
+                 _cv_row("affinity macro-F1", folds.affinity_macro_f1)]
+        lines += [_cv_row(f"{label} F1", values) for label, values in folds.narrative_f1.items()]
+        console.print("\n".join(lines))
+        text += "\n".join(lines) + "\n"
+    truth = config.data_dir / "demo" / "truth.jsonl"
+    if demo and truth.is_file():
+        from monitor.cli.common import engine
+
+        scores = classification.demo_truth_scores(engine(), truth)
+        if scores.items:
+            lines = [f"\n## Demo stream ground truth ({scores.items:,} classified items)\n",
+                     f"Affinity macro-F1 {scores.affinity_macro_f1:.3f}.\n",
+                     "| label | precision | recall | F1 | support |",
+                     "| --- | --- | --- | --- | --- |"]
+            lines += [f"| {s.label} | {s.precision:.3f} | {s.recall:.3f} | {s.f1:.3f} | "
+                      f"{s.support} |" for s in scores.affinity + scores.narratives]
+            console.print("\n".join(lines))
+            text += "\n".join(lines) + "\n"
     if report is not None:
         report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text(markdown_report(evaluation), encoding="utf-8")
+        report.write_text(text, encoding="utf-8")
         console.print(f"Report written to {report}")
+
+
+def _cv_row(name: str, values: list[float]) -> str:
+    mean = sum(values) / len(values) if values else 0.0
+    return f"| {name} | {mean:.3f} | {' '.join(f'{v:.3f}' for v in values)} |"
 
 
 def print_evaluation(evaluation: Evaluation, *, title: str) -> None:

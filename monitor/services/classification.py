@@ -366,3 +366,48 @@ def demo_truth_scores(engine: Engine, truth_path: Path) -> TruthScores:
     scores = metrics.label_scores(true_a, got_a, codebook.group_ids)
     return TruthScores(len(true_a), scores, metrics.macro_f1(scores),
                        metrics.binary_scores(true_n, got_n, codebook.narrative_ids))
+
+
+@dataclass
+class CrossValidation:
+    folds: int
+    affinity_macro_f1: list[float]
+    narrative_f1: dict[str, list[float]]
+
+
+def cross_validate(settings: Settings, *, folds: int = 5, seed: int = 0) -> CrossValidation:
+    """Stratified k-fold cross-validation over the whole seed corpus (train and test splits;
+    the op-ed test file stays out), with the same training as `monitor train`."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from monitor.classify.corpus import TEST_ONLY_PREFIX
+
+    enricher = get_enricher()
+    embedder = embedder_for(settings)
+    codebook = enricher.codebook
+    examples = [e for e in load_seed(codebook) if not e.source.startswith(TEST_ONLY_PREFIX)]
+    inputs = inputs_for([e.text for e in examples], enricher, embedder)
+    cue_labels = codebook.group_ids + codebook.narrative_ids
+    result = CrossValidation(folds, [], {n: [] for n in codebook.narrative_ids})
+    splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for train_index, test_index in splitter.split(examples, [e.affinity for e in examples]):
+        part = _subset(inputs, train_index)
+        fitted = {task: train(task, part, [examples[i].affinity for i in train_index],
+                              [examples[i].narratives for i in train_index],
+                              labels=(codebook.group_ids if task == "affinity"
+                                      else codebook.narrative_ids),
+                              cue_labels=cue_labels, seed=seed) for task in TASKS}
+        held = _subset(inputs, test_index)
+        scores = evaluate(fitted["affinity"], fitted["narratives"],
+                          fitted["affinity"].scores(held), fitted["narratives"].scores(held),
+                          [examples[i].affinity for i in test_index],
+                          [examples[i].narratives for i in test_index])
+        result.affinity_macro_f1.append(scores.affinity_macro_f1)
+        for s in scores.narratives:
+            result.narrative_f1[s.label].append(s.f1)
+    return result
+
+
+def _subset(inputs: Inputs, index: Any) -> Inputs:
+    return Inputs([inputs.normalised[i] for i in index], [inputs.cues[i] for i in index],
+                  inputs.embeddings[index])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -49,3 +50,14 @@ def test_predict_adds_labels_scores_versions_and_why(
     assert second["affinity"]["label"] == "none" and second["narratives"] == []
     nearest = first["nearest_examples"]
     assert len(nearest) == 3 and "isis" in nearest[0]["labels"] and nearest[0]["similarity"] > 0.5
+
+
+def test_evaluate_prints_and_writes_the_test_split_report(
+    trained: tuple[Settings, TrainResult], tmp_path: Path
+) -> None:
+    settings, _ = trained
+    out = _run(settings, "evaluate", "--report", str(tmp_path / "report.md"), "--no-demo")
+    assert "macro-F1" in out and "hard negatives" in out
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert report.startswith("# Classifier evaluation") and "| isis |" in report
+    assert "Confusion" in report

@@ -15,6 +15,8 @@ from monitor.classify.registry import Examples
 from monitor.nlp.codebook import NONE_LABEL
 from monitor.nlp.enricher import Enrichment
 
+_NOTHING_TO_JUDGE = frozenset({"empty", "links_only", "no_letters"})
+
 
 @dataclass(frozen=True, slots=True)
 class Classification:
@@ -63,8 +65,14 @@ class Classifier:
         results = []
         for i, (a_scores, n_scores) in enumerate(zip(affinity_scores, narrative_scores,
                                                      strict=True)):
-            affinity = self.affinity_model.decide(a_scores)[0]
-            narratives = tuple(self.narrative_model.decide(n_scores))
+            affinity: tuple[str, float]
+            narratives: tuple[tuple[str, float], ...]
+            if set(enrichments[i].flags) & _NOTHING_TO_JUDGE:
+                # No words to judge (empty, only links, only emoji): none, no narrative.
+                affinity, narratives = (NONE_LABEL, a_scores.get(NONE_LABEL, 0.0)), ()
+            else:
+                affinity = self.affinity_model.decide(a_scores)[0]
+                narratives = tuple(self.narrative_model.decide(n_scores))
             why: dict[str, list[tuple[str, float]]] = {}
             if affinity[0] != NONE_LABEL:
                 why[affinity[0]] = top_features(self.affinity_model, x_affinity[i],

@@ -111,7 +111,9 @@ class Examples:
             return [[] for _ in range(len(vectors))]
         similarity = vectors @ self.embeddings.T.astype(np.float32)
         top = np.argsort(-similarity, axis=1)[:, :k]
-        return [[(self.ids[j], self.labels[j], self.texts[j], round(float(similarity[i, j]), 3))
+        empty = ~np.any(vectors, axis=1)  # an empty text has no meaning to compare
+        return [[] if empty[i] else
+                [(self.ids[j], self.labels[j], self.texts[j], round(float(similarity[i, j]), 3))
                  for j in row] for i, row in enumerate(top)]
 
 

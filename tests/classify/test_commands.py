@@ -61,3 +61,21 @@ def test_evaluate_prints_and_writes_the_test_split_report(
     report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert report.startswith("# Classifier evaluation") and "| isis |" in report
     assert "Confusion" in report
+
+
+def test_bad_input_gets_a_defined_result(trained: tuple[Settings, TrainResult]) -> None:
+    settings, _ = trained
+    long_text = "soldiers of the khilafah " + "ordinary words about the weather " * 3_000
+    lines = [b"", "🔥🔥 https://x.example".encode(), "ᐊᐃᓐᓇᖅᑐᖅ ᐅᖃᐅᓯᖅ".encode(),
+             b"a plain line about the market with no cue at all", long_text.encode()]
+    out = _run(settings, "predict", "-", stdin=b"\n".join(lines) + b"\n")
+    results = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert len(results) == 5
+    empty, links, unknown, plain, long_one = results
+    for result in (empty, links):
+        assert result["affinity"]["label"] == "none" and result["narratives"] == []
+        assert result["nearest_examples"] == [] or result is links
+    for result in (unknown, plain, long_one):  # still scored, with calibrated scores
+        assert 0.99 < sum(result["scores"]["affinity"].values()) < 1.01
+    assert plain["cues"] == [] and plain["affinity"]["label"] in plain["scores"]["affinity"]
+    assert long_one["affinity"]["label"] == "isis"  # the opening decides the embedding

@@ -21,7 +21,14 @@ from monitor.classify.apply import Classification, Classifier
 from monitor.classify.corpus import Example, corpus_digest, load_seed
 from monitor.classify.evaluate import Evaluation, evaluate
 from monitor.classify.features import Embedder, Inputs
-from monitor.classify.model import DEFAULT_TARGET_PRECISION, TASKS, TaskModel, train
+from monitor.classify.model import (
+    CALIBRATION,
+    DEFAULT_TARGET_PRECISION,
+    TASKS,
+    C,
+    TaskModel,
+    train,
+)
 from monitor.config import Settings
 from monitor.nlp.codebook import NONE_LABEL
 from monitor.nlp.enricher import Enricher, ItemInput
@@ -134,7 +141,8 @@ def _card(model: TaskModel, *, settings: Settings, embedder: Embedder, digest: s
         "features": ["char n-grams 2-5 (TF-IDF) of the normalised text",
                      "codebook cue counts per label (alias, cue)",
                      f"sentence embedding ({embedder.name})"],
-        "estimator": "LogisticRegression(C=4, balanced) calibrated by Platt scaling (5-fold)",
+        "estimator": f"LogisticRegression(C={C:g}) calibrated by {CALIBRATION} regression "
+                     "(5-fold)",
         "embedding_model": embedder.name,
         "training_data": {"digest": digest, "train_items": train_items,
                           "test_items": test_items, "codebook_version": codebook_version},

@@ -22,10 +22,9 @@ from monitor.classify.corpus import Example, corpus_digest, load_seed
 from monitor.classify.evaluate import Evaluation, evaluate
 from monitor.classify.features import Embedder, Inputs
 from monitor.classify.model import (
-    CALIBRATION,
     DEFAULT_TARGET_PRECISION,
+    SETTINGS,
     TASKS,
-    C,
     TaskModel,
     train,
 )
@@ -141,8 +140,8 @@ def _card(model: TaskModel, *, settings: Settings, embedder: Embedder, digest: s
         "features": ["char n-grams 2-5 (TF-IDF) of the normalised text",
                      "codebook cue counts per label (alias, cue)",
                      f"sentence embedding ({embedder.name})"],
-        "estimator": f"LogisticRegression(C={C:g}) calibrated by {CALIBRATION} regression "
-                     "(5-fold)",
+        "estimator": (f"LogisticRegression(C={SETTINGS[model.task][0]:g}) calibrated by "
+                      f"{SETTINGS[model.task][1]} (5-fold)"),
         "embedding_model": embedder.name,
         "training_data": {"digest": digest, "train_items": train_items,
                           "test_items": test_items, "codebook_version": codebook_version},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Annotated
@@ -188,20 +189,12 @@ def classify_command(
 
     db = engine()
     with console.status("classifying …", spinner="dots") if not quiet and console.is_terminal \
-            else _nothing():
+            else contextlib.nullcontext():
         try:
             summary = classification.classify_items(db, settings=settings(), redo=redo)
         except MonitorError as exc:
             raise fail(exc) from exc
     print_classify_summary(summary)
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *_: object) -> None:
-        return None
 
 
 def print_classify_summary(summary: classification.ClassifySummary) -> None:

@@ -79,3 +79,30 @@ def test_bad_input_gets_a_defined_result(trained: tuple[Settings, TrainResult]) 
         assert 0.99 < sum(result["scores"]["affinity"].values()) < 1.01
     assert plain["cues"] == [] and plain["affinity"]["label"] in plain["scores"]["affinity"]
     assert long_one["affinity"]["label"] == "isis"  # the opening decides the embedding
+
+
+def test_classify_and_items_show_from_the_command_line(
+    trained: tuple[Settings, TrainResult], db_url: str, tmp_path: Path
+) -> None:
+    settings, _ = trained
+    export = tmp_path / "feed.jsonl"
+    export.write_text(json.dumps({"id": "1", "text": "soldiers of the khilafah Daesh the "
+                                  "rafidah are majus", "timestamp": "2021-10-05"}) + "\n",
+                      encoding="utf-8")
+    env = {"MONITOR_MODELS_DIR": str(settings.models_dir), "COLUMNS": "250",
+           "MONITOR_DATA_DIR": str(tmp_path / "data"), "MONITOR_DATABASE_URL": db_url}
+
+    def run(*args: str) -> str:
+        get_settings.cache_clear()
+        result = CliRunner().invoke(app, list(args), env=env)
+        assert result.exit_code == 0, result.output + repr(result.exception)
+        return result.output
+
+    run("sources", "add", "feed")
+    run("ingest", "--source", "feed", str(export))
+    run("enrich")
+    out = run("classify")
+    assert "Classified 1 items" in out and "isis 1" in out
+    shown = run("items", "show", "1")
+    assert "Classification" in shown and "isis" in shown and "Nearest labelled examples" in shown
+    assert "Classified 0 items" in run("classify")

@@ -145,7 +145,7 @@ class Validator:
             if self.limits.oversize_text == "reject":
                 raise _Reject(Reason.TEXT_TOO_LARGE,
                               f"{original_size} bytes > {self.limits.max_text_bytes}")
-            text = _truncate_utf8(text, self.limits.max_text_bytes)
+            text = truncate_utf8(text, self.limits.max_text_bytes)
             truncated = True
 
         published_at = self._timestamp(values["timestamp"])
@@ -278,7 +278,8 @@ def _coerce_text(value: Any) -> str:
     return text
 
 
-def _truncate_utf8(text: str, limit: int) -> str:
+def truncate_utf8(text: str, limit: int) -> str:
+    """Cut a text to at most `limit` UTF-8 bytes, never inside a character."""
     return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 

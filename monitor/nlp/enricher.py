@@ -135,7 +135,8 @@ def _flags(text: str, folded_text: str, guess: LanguageGuess) -> tuple[str, ...]
     if not folded_text:
         return ("links_only",)
     if guess.method == "no_letters":
-        return ("links_only",) if _only_links(text) else ("no_letters",)
+        only_links = not any(c.isalnum() for c in folded_text) and _has_link(text)
+        return ("links_only",) if only_links else ("no_letters",)
     if guess.method == "unknown_script":
         return ("unknown_script",)
     return ()
@@ -143,11 +144,6 @@ def _flags(text: str, folded_text: str, guess: LanguageGuess) -> tuple[str, ...]
 
 def _has_link(text: str) -> bool:
     return "://" in text or "@" in text or "www." in text.casefold()
-
-
-def _only_links(text: str) -> bool:
-    folded = fold(text)
-    return not any(c.isalnum() for c in folded.text) and _has_link(text)
 
 
 def to_json(

@@ -16,7 +16,7 @@ from typing import Any, BinaryIO, cast
 from monitor.classify.apply import Classifier
 from monitor.domain import SourceSpec
 from monitor.ingest.readers import decompressing, iter_lines
-from monitor.ingest.records import Limits, Validator
+from monitor.ingest.records import Limits, Validator, truncate_utf8
 from monitor.ingest.registry import get_reader
 from monitor.nlp.enricher import Enricher, ItemInput, to_json
 
@@ -119,7 +119,6 @@ def _opened(stream: BinaryIO) -> BinaryIO:
 
 def _bounded(text: str, limits: Limits) -> str:
     """Cut a text to the ingest size limit (in UTF-8 bytes), as ingestion would."""
-    limit = limits.max_text_bytes
-    if len(text) <= limit // 4 or len(text.encode("utf-8")) <= limit:
+    if len(text) <= limits.max_text_bytes // 4:  # no character is over 4 bytes
         return text
-    return text.encode("utf-8")[: limits.max_text_bytes].decode("utf-8", errors="ignore")
+    return truncate_utf8(text, limits.max_text_bytes)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
+from monitor.store.enrichment import delete_for_items
 from monitor.store.tables import (
     ItemClassificationRecord,
     ItemEmbeddingRecord,
@@ -54,8 +55,7 @@ def embeddings_of(session: Session, item_ids: Sequence[int], model: str) -> dict
 def write_embeddings(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if not rows:
         return
-    session.execute(delete(EMBEDDINGS).where(
-        EMBEDDINGS.c.item_id.in_([r["item_id"] for r in rows])))
+    delete_for_items(session, (EMBEDDINGS,), [r["item_id"] for r in rows])
     session.execute(insert(EMBEDDINGS), list(rows))
 
 
@@ -63,10 +63,7 @@ def write_classifications(session: Session, *, item_ids: Sequence[int],
                           classifications: Sequence[dict[str, Any]],
                           labels: Sequence[dict[str, Any]]) -> None:
     """Replace these items' results with the new ones (idempotent)."""
-    for start in range(0, len(item_ids), 500):
-        chunk = list(item_ids[start:start + 500])
-        for table in (LABELS, CLASSIFICATIONS):
-            session.execute(delete(table).where(table.c.item_id.in_(chunk)))
+    delete_for_items(session, (LABELS, CLASSIFICATIONS), item_ids)
     if classifications:
         session.execute(insert(CLASSIFICATIONS), list(classifications))
     if labels:

@@ -42,28 +42,23 @@ def items_to_enrich(
         .order_by(ItemRecord.id)
         .limit(limit)
     )
-    if mode != "all":
-        query = query.outerjoin(ItemEnrichmentRecord,
-                                ItemEnrichmentRecord.item_id == ItemRecord.id)
-        if mode == "new":
-            query = query.where(ItemEnrichmentRecord.item_id.is_(None))
-        else:
-            query = query.where((ItemEnrichmentRecord.item_id.is_(None))
-                                | (ItemEnrichmentRecord.enrich_version != version))
-    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(_pending(query, mode, version))]
 
 
 def count_to_enrich(session: Session, *, mode: str, version: str) -> int:
     query = select(func.count()).select_from(ItemRecord)
-    if mode != "all":
-        query = query.outerjoin(ItemEnrichmentRecord,
-                                ItemEnrichmentRecord.item_id == ItemRecord.id)
-        if mode == "new":
-            query = query.where(ItemEnrichmentRecord.item_id.is_(None))
-        else:
-            query = query.where((ItemEnrichmentRecord.item_id.is_(None))
-                                | (ItemEnrichmentRecord.enrich_version != version))
-    return int(session.scalar(query) or 0)
+    return int(session.scalar(_pending(query, mode, version)) or 0)
+
+
+def _pending(query: Any, mode: str, version: str) -> Any:  # a Select of any columns
+    """Restrict a query over items to those `mode` selects (see items_to_enrich)."""
+    if mode == "all":
+        return query
+    query = query.outerjoin(ItemEnrichmentRecord, ItemEnrichmentRecord.item_id == ItemRecord.id)
+    if mode == "new":
+        return query.where(ItemEnrichmentRecord.item_id.is_(None))
+    return query.where((ItemEnrichmentRecord.item_id.is_(None))
+                       | (ItemEnrichmentRecord.enrich_version != version))
 
 
 def count_outdated(session: Session, *, version: str) -> int:
@@ -81,16 +76,21 @@ def write_enrichments(
     cues: Sequence[dict[str, Any]],
 ) -> None:
     """Replace whatever was stored for these items with the new results (idempotent)."""
-    for start in range(0, len(item_ids), 500):
-        chunk = list(item_ids[start : start + 500])
-        for table in (ITEM_CUES, ITEM_REGIONS, ENRICHMENTS):
-            session.execute(delete(table).where(table.c.item_id.in_(chunk)))
+    delete_for_items(session, (ITEM_CUES, ITEM_REGIONS, ENRICHMENTS), item_ids)
     if enrichments:
         session.execute(insert(ENRICHMENTS), list(enrichments))
     if regions:
         session.execute(insert(ITEM_REGIONS), list(regions))
     if cues:
         session.execute(insert(ITEM_CUES), list(cues))
+
+
+def delete_for_items(session: Session, tables: Sequence[Table], item_ids: Sequence[int]) -> None:
+    """Delete these items' rows from each table (in chunks: bounded IN lists)."""
+    for start in range(0, len(item_ids), 500):
+        chunk = list(item_ids[start : start + 500])
+        for table in tables:
+            session.execute(delete(table).where(table.c.item_id.in_(chunk)))
 
 
 def upsert_regions(session: Session, rows: Iterable[dict[str, Any]]) -> None:

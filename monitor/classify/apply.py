@@ -55,10 +55,11 @@ class Classifier:
             embeddings = self.embedder.encode(list(texts))
         inputs = Inputs([e.normalised for e in enrichments], [e.cues for e in enrichments],
                         embeddings)
-        affinity_scores = self.affinity_model.scores(inputs)
-        narrative_scores = self.narrative_model.scores(inputs)
         x_affinity = self.affinity_model.features(inputs)
-        x_narratives = self.narrative_model.features(inputs)
+        x_narratives = (x_affinity if self._same_features()
+                        else self.narrative_model.features(inputs))
+        affinity_scores = self.affinity_model.scores(inputs, x_affinity)
+        narrative_scores = self.narrative_model.scores(inputs, x_narratives)
         names_a, names_n = self._names(embeddings.shape[1])
         nearest = (self.examples.nearest(embeddings) if self.examples is not None
                    else [[] for _ in texts])
@@ -83,6 +84,18 @@ class Classifier:
                                           {"affinity": a_scores, "narratives": n_scores}, why,
                                           nearest[i]))
         return results
+
+    def _same_features(self) -> bool:
+        """Both models trained together read the same features: build them once."""
+        same = self.__dict__.get("_same_cache")
+        if same is None:
+            a, n = self.affinity_model, self.narrative_model
+            same = (a.cue_labels == n.cue_labels
+                    and a.vectorizer.get_params() == n.vectorizer.get_params()
+                    and a.vectorizer.vocabulary_ == n.vectorizer.vocabulary_
+                    and np.array_equal(a.vectorizer.idf_, n.vectorizer.idf_))
+            self.__dict__["_same_cache"] = same
+        return bool(same)
 
     def _names(self, dim: int) -> tuple[list[str], list[str]]:
         cached = self.__dict__.get("_names_cache")

@@ -106,6 +106,16 @@ def new_vectorizer() -> TfidfVectorizer:
                            max_features=60_000, sublinear_tf=True, dtype=np.float32)
 
 
+def fit_vectorizer(texts: Sequence[str]) -> TfidfVectorizer:
+    """A fitted n-gram vectoriser, slimmed for saving: plain-int vocabulary and no
+    `stop_words_` (the terms cut by max_features, kept by scikit-learn only for
+    introspection). With them a saved model held ~70,000 NumPy scalars and took ~10 s to load."""
+    vectorizer = new_vectorizer().fit(texts)
+    vectorizer.vocabulary_ = {term: int(index) for term, index in vectorizer.vocabulary_.items()}
+    vectorizer.stop_words_ = None
+    return vectorizer
+
+
 def cue_features(cues: Sequence[Sequence[CueMatch]], labels: Sequence[str]) -> sparse.csr_matrix:
     """Per label: log(1 + alias hits), log(1 + cue hits)."""
     index = {label: i for i, label in enumerate(labels)}

@@ -51,7 +51,8 @@ def save(model: TaskModel, card: dict[str, Any], models_dir: Path,
     if directory.exists():
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
-    payload = {"vectorizer": model.vectorizer, "classifiers": model.classifiers}
+    payload = {"vectorizer": model.vectorizer, "classifiers": model.classifiers,
+               "gate": model.gate}
     path = directory / MODEL_FILE
     skops.io.dump(payload, path)
     card = {**card, "model_sha256": _sha256(path)}
@@ -92,7 +93,7 @@ def load(models_dir: Path, task: str, version: str | None = None) -> tuple[TaskM
         vectorizer=payload["vectorizer"], classifiers=dict(payload["classifiers"]),
         thresholds={k: float(v) for k, v in card["thresholds"].items()},
         target_precision=float(card["target_precision"]),
-        threshold_notes=dict(card.get("threshold_notes", {})))
+        threshold_notes=dict(card.get("threshold_notes", {})), gate=payload.get("gate"))
     return model, entry
 
 

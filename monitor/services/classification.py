@@ -26,7 +26,7 @@ from monitor.classify.model import (
     SETTINGS,
     TASKS,
     TaskModel,
-    train,
+    train_tasks,
 )
 from monitor.config import Settings
 from monitor.nlp.codebook import NONE_LABEL
@@ -81,13 +81,10 @@ def train_models(
     testing = [e for e in examples if e.split == "test"]
     train_inputs = inputs_for([e.text for e in training], enricher, embedder)
     cue_labels = codebook.group_ids + codebook.narrative_ids
-    models = {
-        task: train(task, train_inputs, [e.affinity for e in training],
-                    [e.narratives for e in training],
-                    labels=codebook.group_ids if task == "affinity" else codebook.narrative_ids,
-                    cue_labels=cue_labels, target_precision=target_precision, seed=seed)
-        for task in TASKS
-    }
+    models = train_tasks(train_inputs, [e.affinity for e in training],
+                         [e.narratives for e in training], groups=codebook.group_ids,
+                         narrative_labels=codebook.narrative_ids, cue_labels=cue_labels,
+                         target_precision=target_precision, seed=seed)
     evaluation = evaluate_examples(models["affinity"], models["narratives"], testing,
                                    enricher, embedder)
     digest = corpus_digest(examples)
@@ -140,8 +137,10 @@ def _card(model: TaskModel, *, settings: Settings, embedder: Embedder, digest: s
         "features": ["char n-grams 2-5 (TF-IDF) of the normalised text",
                      "codebook cue counts per label (alias, cue)",
                      f"sentence embedding ({embedder.name})"],
-        "estimator": (f"LogisticRegression(C={SETTINGS[model.task][0]:g}) calibrated by "
-                      f"{SETTINGS[model.task][1]} (5-fold)"),
+        "estimator": (f"signal gate LogisticRegression(C={SETTINGS['gate'][0]:g}) calibrated "
+                      f"by {SETTINGS['gate'][1]} × conditional LogisticRegression("
+                      f"C={SETTINGS[model.task][0]:g}) calibrated by "
+                      f"{SETTINGS[model.task][1]} (5-fold each)"),
         "embedding_model": embedder.name,
         "training_data": {"digest": digest, "train_items": train_items,
                           "test_items": test_items, "codebook_version": codebook_version},
@@ -399,11 +398,11 @@ def cross_validate(settings: Settings, *, folds: int = 5, seed: int = 0) -> Cros
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train_index, test_index in splitter.split(examples, [e.affinity for e in examples]):
         part = _subset(inputs, train_index)
-        fitted = {task: train(task, part, [examples[i].affinity for i in train_index],
-                              [examples[i].narratives for i in train_index],
-                              labels=(codebook.group_ids if task == "affinity"
-                                      else codebook.narrative_ids),
-                              cue_labels=cue_labels, seed=seed) for task in TASKS}
+        fitted = train_tasks(part, [examples[i].affinity for i in train_index],
+                             [examples[i].narratives for i in train_index],
+                             groups=codebook.group_ids,
+                             narrative_labels=codebook.narrative_ids, cue_labels=cue_labels,
+                             seed=seed)
         held = _subset(inputs, test_index)
         scores = evaluate(fitted["affinity"], fitted["narratives"],
                           fitted["affinity"].scores(held), fitted["narratives"].scores(held),

@@ -47,6 +47,31 @@ def test_a_low_score_is_none_never_forced_into_a_group() -> None:
         "isis", 0.7)
 
 
+def test_mentions_without_a_side_are_held_back_by_the_signal_gate(
+    trained: tuple[Settings, TrainResult]
+) -> None:
+    """A report gets a low P(signal), and no label can score above it: every group's and
+    narrative's score is bounded by the gate (the mini corpus's reports never name a group,
+    so this checks the arithmetic; the seed corpus's hard negatives check the judgement)."""
+    settings, _ = trained
+    affinity, _ = registry.load(settings.models_dir, "affinity")
+    narratives, _ = registry.load(settings.models_dir, "narratives")
+    from monitor.services.classification import embedder_for, get_enricher, inputs_for
+
+    texts = ["analysts note officials said the market road was closed this week",
+             "soldiers of the khilafah baqiya the rafidah are majus tonight brothers"]
+    inputs = inputs_for(texts, get_enricher(), embedder_for(settings))
+    x = affinity.features(inputs)
+    signal = affinity.signal(x)
+    assert signal[0] < 0.5 < signal[1]
+    for scores_a, scores_n, gate in zip(affinity.scores(inputs), narratives.scores(inputs),
+                                        signal, strict=True):
+        assert max(v for k, v in scores_a.items() if k != "none") <= gate + 1e-3
+        assert max(scores_n.values()) <= gate + 1e-3
+        assert abs(sum(scores_a.values()) - 1.0) < 1e-2
+    assert affinity.decide(affinity.scores(inputs)[0])[0][0] == "none"
+
+
 def test_same_data_and_seed_give_the_same_model(
     trained: tuple[Settings, TrainResult], mini_corpus: Path, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
 from monitor.config import Settings
+from monitor.services.training import TrainResult
 from monitor.store import migrate
 from monitor.store.engine import make_engine
 from monitor.store.tables import Base
@@ -133,3 +134,34 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
 
 
 DATA = Path(__file__).parent / "data"
+
+
+# Models trained once per session on a small synthetic corpus (tests/mini_corpus.py): the
+# classifier tests use them, and every test that runs `monitor demo` copies them so the demo
+# finds active models instead of training on the whole seed corpus.
+
+
+@pytest.fixture(scope="session")
+def mini_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from .mini_corpus import write_corpus
+
+    return write_corpus(tmp_path_factory.mktemp("seed"))
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory, mini_corpus: Path
+            ) -> tuple[Settings, TrainResult]:
+    from monitor.services.training import train_models
+
+    base = tmp_path_factory.mktemp("models")
+    settings = Settings(data_dir=base / "data", models_dir=base / "models",
+                        secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
+    return settings, train_models(settings, corpus_dir=mini_corpus, seed=0)
+
+
+@pytest.fixture
+def mini_models(trained: tuple[Settings, TrainResult], tmp_path: Path) -> Path:
+    """A private copy of the trained models directory (activation changes stay local)."""
+    target = tmp_path / "mini-models"
+    shutil.copytree(trained[0].models_dir, target)
+    return target

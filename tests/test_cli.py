@@ -161,12 +161,18 @@ def test_cli_config_masks_the_secret(run: Run) -> None:
 
 
 @pytest.mark.slow
-def test_cli_demo_is_idempotent(run: Run, tmp_path: Path) -> None:
+def test_cli_demo_is_idempotent(run: Run, tmp_path: Path, mini_models: Path,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MONITOR_MODELS_DIR", str(mini_models))
     first = run("demo", "--items", "2000").output
     assert "2,000 items in the store (2,000 new this run)" in first
     assert "ground truth:" in first and "database:" in first
+    assert "Classified 2,000 items" in first
+    assert "Labels vs the generator's ground truth (2,000 items)" in first
+    assert "Training the classifiers" not in first  # models were active
     second = run("demo", "--items", "2000").output
     assert "2,000 items in the store (0 new this run)" in second
+    assert "Classified 0 items" in second
     assert "quarantine" in second
 
 

@@ -42,7 +42,7 @@ def default_model_path() -> Path:
 class Embedder:
     """A local sentence-transformers model, loaded on first use, offline."""
 
-    def __init__(self, model_path: Path | None = None, *, batch_size: int = 64) -> None:
+    def __init__(self, model_path: Path | None = None, *, batch_size: int = 32) -> None:
         self.path = model_path or default_model_path()
         self.batch_size = batch_size
         if not (self.path / "modules.json").is_file() and not (
@@ -79,17 +79,22 @@ class Embedder:
         return int(get() or EMBEDDING_DIM_DEFAULT)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """Unit-length float32 vectors, one row per text (an empty text gets zeros)."""
+        """Unit-length float32 vectors, one row per text (an empty text gets zeros). A text
+        that repeats (reposts, forwards) is encoded once."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(list(texts), batch_size=self.batch_size,
+        distinct = list(dict.fromkeys(texts))
+        vectors = self.model.encode(distinct, batch_size=self.batch_size,
                                     normalize_embeddings=True, show_progress_bar=False,
                                     convert_to_numpy=True)
         vectors = np.asarray(vectors, dtype=np.float32)
-        for i, text in enumerate(texts):
+        for i, text in enumerate(distinct):
             if not text.strip():
                 vectors[i] = 0.0
-        return vectors
+        if len(distinct) == len(texts):
+            return vectors
+        row = {text: i for i, text in enumerate(distinct)}
+        return vectors[[row[text] for text in texts]]
 
 
 @dataclass(frozen=True, slots=True)

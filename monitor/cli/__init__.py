@@ -316,7 +316,9 @@ def demo_command(
                                    engine, settings=settings, source=name, files=paths,
                                    quiet=quiet),
                                enrich=lambda: enrich_cli.run_enrich(mode="new", quiet=quiet,
-                                                                    show=False))
+                                                                    show=False),
+                               train=classify_cli.run_train,
+                               classify=lambda: classify_cli.run_classify(quiet=quiet))
     except MonitorError as exc:
         raise _fail(exc) from exc
     print_summaries(list(result.summaries), title="Demo ingest")
@@ -328,13 +330,18 @@ def demo_command(
         agreement.add_row(language, f"{row.items:,}", f"{row.focus / row.items:.1%}",
                           f"{row.language / row.items:.1%}")
     console.print(agreement)
+    if result.trained is not None:
+        classify_cli.print_train_result(result.trained)
+    classify_cli.print_classify_summary(result.classify)
+    classify_cli.print_truth_scores(result.label_truth)
     console.print(f"\n[bold]Demo done.[/] {result.total_items:,} items in the store "
                   f"({result.new_items:,} new this run).")
     console.print(f"  database:     {_safe_url(settings)}")
     console.print(f"  demo stream:  {result.stream_dir.resolve()}")
     console.print(f"  ground truth: {result.truth_path.resolve()} (never ingested)")
     console.print("Next: [bold]monitor sources list[/], [bold]monitor runs[/], "
-                  "[bold]monitor quarantine list[/], [bold]monitor items show ID[/], "
+                  "[bold]monitor quarantine list[/], [bold]monitor items list --predicted isis[/], "
+                  "[bold]monitor items show ID[/], [bold]monitor evaluate[/], "
                   "[bold]monitor predict -[/]")
 
 

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from monitor.classify import registry
 from monitor.classify.evaluate import Evaluation
 from monitor.cli.common import console, err_console, fail, settings, table
 from monitor.errors import MonitorError
-from monitor.services import classification
+from monitor.services import classification, training
 
 models_app = typer.Typer(help="Trained classifiers: list, show, activate.", no_args_is_help=True)
 
@@ -29,13 +29,22 @@ def train_command(
 ) -> None:
     """Train the affinity and narrative models on corpora/seed (train split), score them on
     the test split, save them with their cards under the models directory."""
-    err_console.print("Training (embedding the seed corpus takes a minute) …")
+    print_train_result(run_train(seed=seed, target_precision=target_precision,
+                                 activate=activate))
+
+
+def run_train(*, seed: int = 0, target_precision: float = 0.9,
+              activate: bool = True) -> training.TrainResult:
+    err_console.print("Training the classifiers on corpora/seed (embedding the corpus and "
+                      "cross-fitting take about three minutes on two cores) …")
     try:
-        result = classification.train_models(settings(), seed=seed,
-                                             target_precision=target_precision,
-                                             activate=activate)
+        return training.train_models(settings(), seed=seed, target_precision=target_precision,
+                                     activate=activate)
     except MonitorError as exc:
         raise fail(exc) from exc
+
+
+def print_train_result(result: training.TrainResult) -> None:
     console.print(f"Trained on {result.train_items:,} items; scored on {result.test_items:,} "
                   "held-out items.")
     for entry in result.models:
@@ -56,13 +65,13 @@ def evaluate_command(
     cross-validation and on the demo stream's ground truth)."""
     config = settings()
     try:
-        evaluation = classification.evaluate_active(config)
+        evaluation = training.evaluate_active(config)
     except MonitorError as exc:
         raise fail(exc) from exc
     print_evaluation(evaluation, title="Held-out test split")
     text = markdown_report(evaluation)
     if cv:
-        folds = classification.cross_validate(config, folds=cv)
+        folds = training.cross_validate(config, folds=cv)
         lines = [f"\n## Stratified {cv}-fold cross-validation\n",
                  "| measure | mean | folds |", "| --- | --- | --- |",
                  _cv_row("affinity macro-F1", folds.affinity_macro_f1)]
@@ -73,7 +82,7 @@ def evaluate_command(
     if demo and truth.is_file():
         from monitor.cli.common import engine
 
-        scores = classification.demo_truth_scores(engine(), truth)
+        scores = training.demo_truth_scores(engine(), truth)
         if scores.items:
             lines = [f"\n## Demo stream ground truth ({scores.items:,} classified items)\n",
                      f"Affinity macro-F1 {scores.affinity_macro_f1:.3f}.\n",
@@ -185,16 +194,35 @@ def classify_command(
 ) -> None:
     """Classify enriched items not yet classified by the active models (embeddings are
     stored and reused)."""
+    print_classify_summary(run_classify(redo=redo, quiet=quiet))
+
+
+def run_classify(*, redo: bool = False, quiet: bool = False) -> classification.ClassifySummary:
     from monitor.cli.common import engine
 
     db = engine()
-    with console.status("classifying …", spinner="dots") if not quiet and console.is_terminal \
-            else contextlib.nullcontext():
+    with Progress(TextColumn("[bold]classify"), BarColumn(), MofNCompleteColumn(),
+                  TimeRemainingColumn(), console=err_console,
+                  disable=quiet or not err_console.is_terminal, transient=True) as progress:
+        task = progress.add_task("classify", total=None)
         try:
-            summary = classification.classify_items(db, settings=settings(), redo=redo)
+            return classification.classify_items(
+                db, settings=settings(), redo=redo,
+                on_progress=lambda done, total: progress.update(task, completed=done,
+                                                                total=total))
         except MonitorError as exc:
             raise fail(exc) from exc
-    print_classify_summary(summary)
+
+
+def print_truth_scores(scores: training.TruthScores) -> None:
+    """Stored labels against the demo stream's ground truth, per label."""
+    rows = table("label", "precision", "recall", "F1", "support",
+                 title=f"Labels vs the generator's ground truth ({scores.items:,} items)")
+    for s in scores.affinity + scores.narratives:
+        rows.add_row(s.label, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+                     f"{s.support:,}")
+    console.print(rows)
+    console.print(f"affinity macro-F1 {scores.affinity_macro_f1:.3f}")
 
 
 def print_classify_summary(summary: classification.ClassifySummary) -> None:

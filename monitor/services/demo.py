@@ -1,7 +1,7 @@
 """The demo: generate the bundled synthetic stream and run every stage that exists on it.
 
 Idempotent: the stream is deterministic, so a second run inserts nothing. Each later stage
-(enrich, classify, aggregate, detect, alert, report) adds its step here.
+(aggregate, detect, alert, report) adds its step here.
 """
 
 from __future__ import annotations
@@ -12,17 +12,22 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from monitor.classify.registry import active_versions
 from monitor.config import Settings, generate_secret_key_file
 from monitor.demo import generate_demo
 from monitor.errors import MonitorError
-from monitor.services import database, enrichment, sources
+from monitor.services import classification, database, enrichment, sources, training
+from monitor.services.classification import ClassifySummary
 from monitor.services.enrichment import EnrichSummary
 from monitor.services.ingestion import IngestSummary, ingest_files
+from monitor.services.training import TrainResult, TruthScores
 from monitor.store import queries
 from monitor.store.engine import session_scope
 
 IngestFn = Callable[[Engine, str, Sequence[Path]], IngestSummary]
 EnrichFn = Callable[[], EnrichSummary]
+TrainFn = Callable[[], TrainResult]
+ClassifyFn = Callable[[], ClassifySummary]
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +39,9 @@ class DemoResult:
     truth_path: Path
     enrich: EnrichSummary
     truth_agreement: dict[str, enrichment.TruthAgreement]  # per language of the truth
+    trained: TrainResult | None  # None: models were already active
+    classify: ClassifySummary
+    label_truth: TruthScores  # stored labels vs the generator's ground truth
 
 
 def run_demo(
@@ -43,9 +51,12 @@ def run_demo(
     seed: int = 2021,
     ingest: IngestFn | None = None,
     enrich: EnrichFn | None = None,
+    train: TrainFn | None = None,
+    classify: ClassifyFn | None = None,
 ) -> DemoResult:
     """Generate the demo stream under the data directory, add its sources, ingest it, enrich
-    it, and compare the focus regions found with the generator's ground truth."""
+    it, train the classifiers if no model is active, classify it, and compare the focus
+    regions and labels found with the generator's ground truth."""
     generate_secret_key_file(settings.secret_key_file)
     database.upgrade(settings)
     stream_dir = settings.data_dir / "demo"
@@ -69,6 +80,12 @@ def run_demo(
         enriched = (enrich() if enrich is not None
                     else enrichment.enrich_items(engine, settings=settings))
         agreement = enrichment.truth_agreement(engine, manifest.truth_path)
+        trained = None
+        if set(active_versions(settings.models_dir)) < {"affinity", "narratives"}:
+            trained = train() if train is not None else training.train_models(settings)
+        classified = (classify() if classify is not None
+                      else classification.classify_items(engine, settings=settings))
+        label_truth = training.demo_truth_scores(engine, manifest.truth_path)
     finally:
         engine.dispose()
     return DemoResult(
@@ -79,4 +96,7 @@ def run_demo(
         truth_path=manifest.truth_path,
         enrich=enriched,
         truth_agreement=agreement,
+        trained=trained,
+        classify=classified,
+        label_truth=label_truth,
     )

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Select, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from monitor.store.enrichment import delete_for_items
@@ -22,6 +22,8 @@ EMBEDDINGS: Table = ItemEmbeddingRecord.__table__  # type: ignore[assignment]
 CLASSIFICATIONS: Table = ItemClassificationRecord.__table__  # type: ignore[assignment]
 LABELS: Table = ItemLabelRecord.__table__  # type: ignore[assignment]
 
+_Query = TypeVar("_Query", bound=Select)
+
 #: (item id, text, author location, source origin)
 ItemRow = tuple[int, str, str | None, str | None]
 
@@ -30,20 +32,27 @@ def items_to_classify(session: Session, *, after_id: int, limit: int, version: s
                       ) -> list[ItemRow]:
     """Enriched items past `after_id` not yet classified by the affinity model `version`
     (None: every enriched item), in id order."""
-    query = (
+    query = _to_classify(
         select(ItemRecord.id, ItemRecord.text, ItemRecord.author_location, SourceRecord.origin)
-        .join(SourceRecord, SourceRecord.id == ItemRecord.source_id)
-        .join(ItemEnrichmentRecord, ItemEnrichmentRecord.item_id == ItemRecord.id)
-        .where(ItemRecord.id > after_id)
-        .order_by(ItemRecord.id)
-        .limit(limit)
-    )
+        .join(SourceRecord, SourceRecord.id == ItemRecord.source_id), version)
+    query = query.where(ItemRecord.id > after_id).order_by(ItemRecord.id).limit(limit)
+    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+
+
+def count_to_classify(session: Session, *, version: str | None) -> int:
+    """How many items `items_to_classify` will go through (for progress display)."""
+    query = _to_classify(select(func.count()).select_from(ItemRecord), version)
+    return int(session.execute(query).scalar_one())
+
+
+def _to_classify(query: _Query, version: str | None) -> _Query:
+    query = query.join(ItemEnrichmentRecord, ItemEnrichmentRecord.item_id == ItemRecord.id)
     if version is not None:
         done = select(ItemClassificationRecord.item_id).where(
             ItemClassificationRecord.task == "affinity",
             ItemClassificationRecord.model_version == version)
         query = query.where(ItemRecord.id.not_in(done))
-    return [(r[0], r[1], r[2], r[3]) for r in session.execute(query)]
+    return query
 
 
 def embeddings_of(session: Session, item_ids: Sequence[int], model: str) -> dict[int, bytes]:

@@ -11,9 +11,9 @@ from sqlalchemy import Engine, func, select
 from monitor.config import Settings
 from monitor.domain import SourceSpec
 from monitor.services import classification, enrichment
-from monitor.services.classification import TrainResult
 from monitor.services.ingestion import ingest_files
 from monitor.services.sources import add_source
+from monitor.services.training import TrainResult
 from monitor.store.engine import session_scope
 from monitor.store.tables import (
     ItemClassificationRecord,

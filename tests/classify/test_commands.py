@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from monitor.cli import app
 from monitor.config import Settings, get_settings
-from monitor.services.classification import TrainResult
+from monitor.services.training import TrainResult
 
 pytestmark = pytest.mark.slow
 

@@ -16,9 +16,9 @@ from monitor.classify.model import decide_affinity
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.nlp.codebook import load_codebook
-from monitor.services.classification import TrainResult, train_models
+from monitor.services.training import TrainResult, train_models
 
-from .conftest import write_corpus
+from ..mini_corpus import write_corpus
 
 pytestmark = pytest.mark.slow
 
@@ -163,3 +163,14 @@ def test_modified_examples_are_refused(trained: tuple[Settings, TrainResult],
     path.write_bytes(path.read_bytes() + b"x")
     with pytest.raises(registry.ModelError, match="does not match the hash"):
         registry.load_examples(entry)
+
+
+def test_the_embedder_encodes_a_repeated_text_once_and_blanks_empty_ones() -> None:
+    from monitor.services.classification import get_embedder
+
+    embedder = get_embedder(None)
+    vectors = embedder.encode(["RT the same post", "another post", "RT the same post", "  "])
+    assert vectors.shape == (4, embedder.dim)
+    assert (vectors[0] == vectors[2]).all() and not (vectors[0] == vectors[1]).all()
+    assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
+    assert not vectors[3].any()

@@ -1,6 +1,6 @@
-"""A small synthetic labelled corpus and models trained on it once per test session.
+"""A small synthetic labelled corpus (models trained on it once per session: tests/conftest.py).
 
-The real seed corpus measures quality (tests/classify/test_quality.py); these fixtures test
+The real seed corpus is measured by `monitor evaluate`; this corpus tests
 the machinery: training, calibration, thresholds, the registry and the commands.
 """
 
@@ -9,13 +9,6 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
-
-import pytest
-
-from monitor.config import Settings
-from monitor.services.classification import TrainResult, train_models
-
-from ..conftest import TEST_SECRET
 
 STANCES = {
     "isis": ["soldiers of the khilafah", "Daesh", "baqiya", "Amaq reports", "the caliphate"],
@@ -52,17 +45,3 @@ def write_corpus(directory: Path, seed: int = 3) -> Path:
                                      "kind": "aligned" if label != "none" else "news"}))
     (directory / "seed_en.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return directory
-
-
-@pytest.fixture(scope="session")
-def mini_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_corpus(tmp_path_factory.mktemp("seed"))
-
-
-@pytest.fixture(scope="session")
-def trained(tmp_path_factory: pytest.TempPathFactory, mini_corpus: Path) -> tuple[Settings,
-                                                                                   TrainResult]:
-    base = tmp_path_factory.mktemp("models")
-    settings = Settings(data_dir=base / "data", models_dir=base / "models",
-                        secret_key=TEST_SECRET, _env_file=None)  # type: ignore[call-arg]
-    return settings, train_models(settings, corpus_dir=mini_corpus, seed=0)

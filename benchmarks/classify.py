@@ -1,6 +1,6 @@
 """`monitor classify` throughput (embedding included) and quality on the demo's ground truth.
 
-    .venv/bin/python benchmarks/classify.py [--items 6000]
+    .venv/bin/python benchmarks/classify.py [--items 24000]
 
 In a scratch data directory: `monitor demo` (ingest, enrich, train on the seed corpus,
 classify), then the stored labels and embeddings are deleted and `monitor classify` is timed
@@ -25,7 +25,7 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--items", type=int, default=6_000)
+    parser.add_argument("--items", type=int, default=24_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "MONITOR_DATA_DIR": str(Path(tmp) / "data"),

@@ -189,7 +189,8 @@ class CrossValidation:
     narrative_f1: dict[str, list[float]]
 
 
-def cross_validate(settings: Settings, *, folds: int = 5, seed: int = 0) -> CrossValidation:
+def cross_validate(settings: Settings, *, folds: int = 5, seed: int = 0,
+                   corpus_dir: Path | None = None) -> CrossValidation:
     """Stratified k-fold cross-validation over the whole seed corpus (train and test splits;
     the op-ed test file stays out), with the same training as `monitor train`."""
     from sklearn.model_selection import StratifiedKFold
@@ -199,7 +200,8 @@ def cross_validate(settings: Settings, *, folds: int = 5, seed: int = 0) -> Cros
     enricher = get_enricher()
     embedder = embedder_for(settings)
     codebook = enricher.codebook
-    examples = [e for e in load_seed(codebook) if not e.source.startswith(TEST_ONLY_PREFIX)]
+    examples = [e for e in load_seed(codebook, corpus_dir)
+                if not e.source.startswith(TEST_ONLY_PREFIX)]
     inputs = inputs_for([e.text for e in examples], enricher, embedder)
     cue_labels = codebook.group_ids + codebook.narrative_ids
     result = CrossValidation(folds, [], {n: [] for n in codebook.narrative_ids})

@@ -174,3 +174,16 @@ def test_the_embedder_encodes_a_repeated_text_once_and_blanks_empty_ones() -> No
     assert (vectors[0] == vectors[2]).all() and not (vectors[0] == vectors[1]).all()
     assert abs(float((vectors[0] ** 2).sum()) - 1.0) < 1e-4
     assert not vectors[3].any()
+
+
+def test_cross_validation_trains_each_fold_and_reports_every_label(
+    trained: tuple[Settings, TrainResult], mini_corpus: Path
+) -> None:
+    from monitor.services.training import cross_validate
+
+    result = cross_validate(trained[0], folds=3, corpus_dir=mini_corpus)
+    assert len(result.affinity_macro_f1) == 3
+    assert all(f1 > 0.8 for f1 in result.affinity_macro_f1)  # an easy synthetic corpus
+    assert set(result.narrative_f1) == {"anti_shia_sectarian", "taliban_sold_out",
+                                        "foreign_fighter_mobilization", "defection_appeal"}
+    assert all(len(values) == 3 for values in result.narrative_f1.values())

@@ -158,6 +158,11 @@ def entries(models_dir: Path) -> list[Entry]:
     return found
 
 
+def all_active(models_dir: Path) -> bool:
+    """Whether every task has an active model (else `monitor train` is due)."""
+    return set(active_versions(models_dir)) >= set(TASKS)
+
+
 def active_versions(models_dir: Path) -> dict[str, str]:
     path = models_dir / ACTIVE_FILE
     if not path.is_file():

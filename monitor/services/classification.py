@@ -68,8 +68,7 @@ def active_models(settings: Settings) -> tuple[TaskModel, TaskModel, dict[str, s
 
 def active_classifier(settings: Settings) -> Classifier | None:
     """The active models ready to apply, or None when none has been trained yet."""
-    active = registry.active_versions(settings.models_dir)
-    if not all(task in active for task in TASKS):
+    if not registry.all_active(settings.models_dir):
         return None
     affinity, narratives, versions = active_models(settings)
     examples = _examples(str(settings.models_dir), versions["affinity"])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from monitor.classify.registry import active_versions
+from monitor.classify.registry import all_active
 from monitor.config import Settings, generate_secret_key_file
 from monitor.demo import generate_demo
 from monitor.errors import MonitorError
@@ -81,7 +81,7 @@ def run_demo(
                     else enrichment.enrich_items(engine, settings=settings))
         agreement = enrichment.truth_agreement(engine, manifest.truth_path)
         trained = None
-        if set(active_versions(settings.models_dir)) < {"affinity", "narratives"}:
+        if not all_active(settings.models_dir):
             trained = train() if train is not None else training.train_models(settings)
         classified = (classify() if classify is not None
                       else classification.classify_items(engine, settings=settings))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -85,11 +84,8 @@ def test_same_data_and_seed_give_the_same_model(
     assert cards[0]["training_data"] == cards[1]["training_data"]
 
 
-def test_a_modified_model_file_is_refused(trained: tuple[Settings, TrainResult],
-                                          tmp_path: Path) -> None:
-    settings, _ = trained
-    copy = tmp_path / "models"
-    shutil.copytree(settings.models_dir, copy)
+def test_a_modified_model_file_is_refused(mini_models: Path) -> None:
+    copy = mini_models
     entry = registry.get(copy, "affinity")
     path = entry.path / registry.MODEL_FILE
     data = bytearray(path.read_bytes())
@@ -99,12 +95,8 @@ def test_a_modified_model_file_is_refused(trained: tuple[Settings, TrainResult],
         registry.load(copy, "affinity")
 
 
-def test_a_foreign_model_file_is_refused_even_with_a_matching_hash(
-    trained: tuple[Settings, TrainResult], tmp_path: Path
-) -> None:
-    settings, _ = trained
-    copy = tmp_path / "models"
-    shutil.copytree(settings.models_dir, copy)
+def test_a_foreign_model_file_is_refused_even_with_a_matching_hash(mini_models: Path) -> None:
+    copy = mini_models
     entry = registry.get(copy, "narratives")
     path = entry.path / registry.MODEL_FILE
     skops.io.dump({"vectorizer": collections.Counter(a=1), "classifiers": {}}, path)
@@ -150,11 +142,8 @@ def test_the_test_split_is_stable_and_about_a_quarter() -> None:
     assert 0.2 < splits.count("test") / len(splits) < 0.3
 
 
-def test_modified_examples_are_refused(trained: tuple[Settings, TrainResult],
-                                       tmp_path: Path) -> None:
-    settings, _ = trained
-    copy = tmp_path / "models"
-    shutil.copytree(settings.models_dir, copy)
+def test_modified_examples_are_refused(mini_models: Path) -> None:
+    copy = mini_models
     entry = registry.get(copy, "affinity")
     examples = registry.load_examples(entry)
     assert examples is not None and len(examples.ids) == entry.card["training_data"][

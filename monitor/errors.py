@@ -18,6 +18,10 @@ class SourceError(MonitorError):
     """A source is unknown or its definition is invalid."""
 
 
+class InputError(MonitorError):
+    """A file or value given on the command line is unusable."""
+
+
 class SchemaError(MonitorError):
     """The database schema is missing or not at the expected revision."""
 

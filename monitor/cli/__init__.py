@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from monitor.cli import classify as classify_cli
 from monitor.cli import enrich as enrich_cli
+from monitor.cli import trends as trends_cli
 from monitor.cli.common import console, err_console
 from monitor.cli.common import display as _display
 from monitor.cli.common import engine as _engine
@@ -52,6 +53,7 @@ app.add_typer(classify_cli.models_app, name="models")
 app.command("train")(classify_cli.train_command)
 app.command("evaluate")(classify_cli.evaluate_command)
 app.command("classify")(classify_cli.classify_command)
+app.command("detect")(trends_cli.detect_command)
 classify_cli.models_app.command("list")(classify_cli.models_list)
 classify_cli.models_app.command("show")(classify_cli.models_show)
 classify_cli.models_app.command("activate")(classify_cli.models_activate)

@@ -21,8 +21,8 @@ from monitor.trends.detect import (
 )
 
 MAX_POINTS = 5_000_000
-COLUMNS = ("timestamp", "value", "expected", "p_value", "q_value", "score", "method", "cusum",
-           "flag")
+COLUMNS = ("timestamp", "value", "expected", "p_value", "q_value", "score", "method", "span",
+           "cusum", "flag")
 
 
 @dataclass
@@ -41,7 +41,8 @@ class SeriesDetection:
                    "expected": r.expected,
                    "p_value": None if r.p_value is None else float(f"{r.p_value:.4g}"),
                    "q_value": None if r.q_value is None else float(f"{r.q_value:.4g}"),
-                   "score": round(r.score, 3), "method": r.method, "cusum": r.cusum,
+                   "score": round(r.score, 3), "method": r.method, "span": r.span,
+                   "cusum": r.cusum,
                    "flag": r.flag}
 
 

@@ -7,10 +7,16 @@ wolf daily, so every test here is a count model's tail probability:
    buckets before the one tested (the gap keeps a build-up from raising its own baseline).
    When the buckets have a natural cycle (days: the week; hours: the day), the window holds
    at least `seasonal_cycles` full cycles and its phases differ beyond chance (chi-square,
-   p < 0.01), the mean is scaled by this phase's share of the window, shrunk towards 1.
-2. **Tail probability** P(X ≥ observed | expected): Poisson, or negative binomial (moment-
-   matched) when the window is over-dispersed (variance > `overdispersion` × mean). Never a
-   Gaussian z-score on small counts.
+   p < 0.01), the mean is scaled by this phase's share of the window, shrunk towards 1 by
+   `seasonal_shrink` pseudo-items (sparse phases move little, busy ones fully).
+2. **Tail probability** P(X ≥ observed) under a predictive count model: Poisson, or negative
+   binomial when the history is over-dispersed (variance > `overdispersion` × mean; the
+   variance is read from the window and from a longer `dispersion_window`, whichever is
+   larger, because a few weeks of lumpy counts often look tamer than they are), widened by the
+   uncertainty of the expected count itself (a rate learnt from S items). Never a Gaussian
+   z-score on small counts. Further looks test the sums of the last 3 and 7 buckets (`spans`)
+   the same way, for rises that last days without one surprising day; the smallest p-value
+   times the number of looks (Bonferroni) is the bucket's.
 3. **Guards.** A count below `min_count` is never flagged. A series with no history in its
    window is tested against a floor rate (half an item per window) and flagged `emerging` when
    it reaches `emerging_min`.
@@ -45,15 +51,17 @@ class DetectorConfig:
     window: int = 28  # buckets in the trailing baseline window
     guard: int = 2  # buckets skipped between the window and the bucket tested
     min_history: int = 7  # fewer buckets of history than this: not tested
+    dispersion_window: int = 84  # buckets read for the dispersion (variance / mean)
     fdr: float = 0.05  # Benjamini–Hochberg level over one run's tests
     min_count: int = 3  # never flag a bucket with fewer items
     emerging_min: int = 3  # items that make a label with no history "emerging"
-    overdispersion: float = 1.5  # variance/mean above which the negative binomial is used
+    overdispersion: float = 1.0  # variance/mean above which the negative binomial is used
     seasonal_cycles: int = 3  # full cycles in the window before seasonality is used
-    seasonal_shrink: float = 2.0  # pseudo-samples pulling a phase's factor towards 1
+    seasonal_shrink: float = 5.0  # pseudo-items pulling a phase's factor towards 1
     cusum_shift: float = 1.5  # the rise the CUSUM looks for (× expected)
     cusum_h: float = 10.0  # CUSUM decision limit (log-likelihood ratio)
     outlier_p: float = 1e-4  # a bucket this surprising enters later baselines as expected
+    spans: tuple[int, ...] = (3, 7)  # also test the sums of the last 3 and 7 buckets
 
     def __post_init__(self) -> None:
         if self.window < 1 or self.guard < 0 or self.min_history < 1:
@@ -81,6 +89,7 @@ class BucketResult:
     method: str  # poisson | nbinom | emerging | untested
     q_value: float | None = None
     dispersion: float = 1.0  # window variance / mean, at least 1
+    span: int = 1  # buckets whose sum gave the p-value (1: this bucket alone)
     cusum: float = 0.0
     flag: str = ""  # "" | spike | emerging | shift
 
@@ -110,40 +119,66 @@ def baseline(values: Sequence[float] | np.ndarray, t: int, config: DetectorConfi
         return None
     window = np.asarray(values[start:end], dtype=float)
     mean = float(window.mean())
-    variance = float(window.var(ddof=1)) if len(window) > 1 else mean
-    expected = mean
+    factor = 1.0
+    scale = np.ones(len(window))
     if period and mean > 0 and len(window) >= period * config.seasonal_cycles:
         phases = np.arange(start, end) % period
         if _cyclic(window, phases, period):
-            same = window[phases == t % period]
-            raw = float(same.mean()) / mean
             k = config.seasonal_shrink
-            expected = mean * (len(same) * raw + k) / (len(same) + k)
-    return Baseline(expected, variance, len(window), float(window.sum()))
+            factors = np.ones(period)
+            for phase in range(period):
+                same = window[phases == phase]
+                if len(same):
+                    factors[phase] = (float(same.sum()) + k) / (len(same) * mean + k)
+            factor = float(factors[t % period])
+            scale = factors[phases]
+    # The spread around the (cyclic) expectation: the cycle itself is not noise. A few weeks
+    # of lumpy counts often look tamer than they are, so the dispersion (variance / mean) is
+    # also read from a longer lookback, and the larger of the two is used.
+    residual = window / np.maximum(scale, 1e-9)
+    variance = float(residual.var(ddof=1)) if len(window) > 1 else mean
+    lookback = np.asarray(values[max(0, end - config.dispersion_window):end], dtype=float)
+    if len(lookback) > len(window) and lookback.mean() > 0:
+        variance = max(variance, float(lookback.var(ddof=1) / lookback.mean()) * mean)
+    return Baseline(mean * factor, variance * factor * factor, len(window),
+                    float(window.sum()))
 
 
 def _cyclic(window: np.ndarray, phases: np.ndarray, period: int) -> bool:
     """Does the history support a cycle? A chi-square test of the phases' totals against an
-    even spread (p < 0.01); phase means from a few weeks of sparse counts are mostly noise."""
+    even spread (p < 0.01), divided by the dispersion; phase means from a few weeks of sparse
+    or lumpy counts are mostly noise."""
     totals = np.bincount(phases, weights=window, minlength=period)
     counts = np.bincount(phases, minlength=period)
     expected = counts * window.sum() / len(window)
     if window.sum() < 2 * period or (expected <= 0).any():
         return False
     chi2 = float(((totals - expected) ** 2 / expected).sum())
-    return bool(special.chdtrc(period - 1, chi2) < 0.01)
+    # Lumpy (over-dispersed) counts spread over the phases more than Poisson counts do:
+    # scale by the dispersion, as a quasi-Poisson test would.
+    dispersion = max(1.0, float(window.var(ddof=1)) / float(window.mean()))
+    return bool(special.chdtrc(period - 1, chi2 / dispersion) < 0.01)
 
 
 def tail_p(observed: float, base: Baseline, config: DetectorConfig) -> tuple[float, str]:
-    """P(X ≥ observed) under the baseline's count model, and the model's name."""
+    """P(X ≥ observed) under the baseline's predictive count model, and the model's name.
+
+    The expected count is itself an estimate from a few weeks of history, and a test that
+    forgets it cries wolf: the predictive distribution adds its uncertainty (for Poisson
+    counts, a rate learnt from S items has relative variance 1/S, which turns the Poisson into
+    the negative binomial with r = S + ½). Over-dispersed history (variance above
+    `overdispersion` × mean) widens it further, moment-matched."""
     k = math.floor(observed + 0.5)
     if base.total <= 0:
         return _poisson_sf(k, 0.5 / base.history), "emerging"
     mu = max(base.expected, 0.5 / base.history)
+    method = "poisson"
+    variance = mu
     if base.variance > config.overdispersion * base.expected and base.expected > 0:
-        r = mu * mu / max(base.variance - base.expected, 1e-9)
-        return _nbinom_sf(k, r, r / (r + mu)), "nbinom"
-    return _poisson_sf(k, mu), "poisson"
+        method, variance = "nbinom", base.variance
+    variance += mu * mu / (base.total + 0.5)  # the estimated rate's own uncertainty
+    r = mu * mu / (variance - mu)
+    return _nbinom_sf(k, r, r / (r + mu)), method
 
 
 # scipy.special's functions, not scipy.stats' distributions: the same numbers ~100× faster,
@@ -197,13 +232,42 @@ def scan(values: Sequence[float], config: DetectorConfig | None = None,
             results.append(BucketResult(t, float(observed), None, None, "untested"))
             continue
         p, method = tail_p(observed, base, config)
+        span = 1
+        if method != "emerging" and observed > base.expected:
+            p, span = _span_looks(p, observed, base, t, clean, results, config)
         if p < config.outlier_p and observed > base.expected:
             clean[t] = base.expected
         dispersion = max(1.0, base.variance / base.expected) if base.expected > 0 else 1.0
         results.append(BucketResult(t, float(observed), round(base.expected, 4), p, method,
-                                    dispersion=dispersion))
+                                    dispersion=dispersion, span=span))
     _decide(results, config)
     return results
+
+
+def _span_looks(p: float, observed: float, base: Baseline, t: int, clean: np.ndarray,
+                results: list[BucketResult], config: DetectorConfig) -> tuple[float, int]:
+    """Also test the sums of the last few buckets (`spans`): a rise that lasts days without
+    one surprising day. Earlier buckets enter as cleaned (an earlier spike as its expected
+    count, so it is not reported again); the smallest p-value times the number of looks
+    (Bonferroni) is the bucket's, with the span that gave it."""
+    best, best_span = p, 1
+    looks = 1
+    for span in config.spans:
+        if span <= 1 or t < span - 1:
+            continue
+        lagged = results[t - span + 1:t]
+        if any(r.expected is None for r in lagged):
+            continue
+        looks += 1
+        total = float(clean[t - span + 1:t].sum()) + observed
+        expected = sum(r.expected or 0.0 for r in lagged) + base.expected
+        # Counts of neighbouring buckets vary together less than one bucket scaled up:
+        # the sum's variance is the per-bucket variance times the span.
+        summed = Baseline(expected, span * base.variance, base.history * span, base.total)
+        p_span, _ = tail_p(total, summed, config)
+        if p_span < best:
+            best, best_span = p_span, span
+    return min(1.0, looks * best), best_span
 
 
 def _decide(results: list[BucketResult], config: DetectorConfig) -> None:

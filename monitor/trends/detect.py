@@ -175,7 +175,7 @@ def tail_p(observed: float, base: Baseline, config: DetectorConfig) -> tuple[flo
     method = "poisson"
     variance = mu
     if base.variance > config.overdispersion * base.expected and base.expected > 0:
-        method, variance = "nbinom", base.variance
+        method, variance = "nbinom", max(base.variance, mu)
     variance += mu * mu / (base.total + 0.5)  # the estimated rate's own uncertainty
     r = mu * mu / (variance - mu)
     return _nbinom_sf(k, r, r / (r + mu)), method
@@ -261,8 +261,8 @@ def _span_looks(p: float, observed: float, base: Baseline, t: int, clean: np.nda
         looks += 1
         total = float(clean[t - span + 1:t].sum()) + observed
         expected = sum(r.expected or 0.0 for r in lagged) + base.expected
-        # Counts of neighbouring buckets vary together less than one bucket scaled up:
-        # the sum's variance is the per-bucket variance times the span.
+        # Neighbouring buckets are taken as independent: the sum's variance is the span
+        # times one bucket's.
         summed = Baseline(expected, span * base.variance, base.history * span, base.total)
         p_span, _ = tail_p(total, summed, config)
         if p_span < best:

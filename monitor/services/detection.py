@@ -93,7 +93,8 @@ def parse_points(text: str, where: str = "input") -> list[tuple[datetime, float]
 
 def _timestamp(stamp: str, where: str, line_no: int) -> datetime:
     try:
-        if stamp.replace(".", "", 1).isdigit():
+        # Eight digits are a basic ISO date (20260101); other numbers are Unix seconds.
+        if stamp.replace(".", "", 1).isdigit() and not (len(stamp) == 8 and stamp.isdigit()):
             return datetime.fromtimestamp(float(stamp), UTC)
         when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
     except (ValueError, OverflowError, OSError):

@@ -12,6 +12,7 @@ import numpy as np
 from typer.testing import CliRunner
 
 from monitor.cli import app
+from monitor.services.detection import parse_points
 
 runner = CliRunner()
 
@@ -66,3 +67,10 @@ def test_a_bad_row_is_named_by_line(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "ISO 8601" in result.stderr
     result = runner.invoke(app, ["detect", "--series", str(tmp_path / "missing.csv")])
     assert result.exit_code == 2 and "cannot read" in result.stderr
+
+
+def test_unix_seconds_and_basic_iso_dates_are_both_read() -> None:
+    points = parse_points("20260101,3\n1767312000,4\n")
+    assert [p[0].isoformat() for p in points] == ["2026-01-01T00:00:00+00:00",
+                                                  "2026-01-02T00:00:00+00:00"]
+

@@ -55,11 +55,11 @@ def detect_command(
         writer.writeheader()
         writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
     cycle = f", cycle of {detection.period} buckets" if detection.period else ""
+    flagged = detection.flagged
     err_console.print(
         f"{len(rows):,} buckets of {_duration(detection.series.bucket)}{cycle}; "
         f"{sum(r.p_value is not None for r in detection.results):,} tested; "
-        f"{len(detection.flagged):,} flagged "
-        f"({', '.join(sorted({r.flag for r in detection.flagged})) or 'none'}).",
+        f"{len(flagged):,} flagged ({', '.join(sorted({r.flag for r in flagged})) or 'none'}).",
         highlight=False)
 
 

@@ -28,6 +28,7 @@ from monitor.store.engine import session_scope
 _LIBRARIES = ("scikit-learn", "sentence-transformers", "torch", "skops", "numpy", "scipy",
               "spacy", "lingua-language-detector")
 
+
 @dataclass
 class TrainResult:
     models: list[registry.Entry]

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -113,10 +113,10 @@ def cycle_of(bucket: timedelta) -> int | None:
 def baseline(values: Sequence[float] | np.ndarray, t: int, config: DetectorConfig,
              period: int | None = None) -> Baseline | None:
     """The expected count at bucket `t` from the trailing window; None without enough history."""
-    end = t - config.guard
-    start = max(0, end - config.window)
-    if end - start < config.min_history:
+    bounds = _window(t, config)
+    if bounds is None:
         return None
+    start, end = bounds
     window = np.asarray(values[start:end], dtype=float)
     mean = float(window.mean())
     factor = 1.0
@@ -142,6 +142,14 @@ def baseline(values: Sequence[float] | np.ndarray, t: int, config: DetectorConfi
         variance = max(variance, float(lookback.var(ddof=1) / lookback.mean()) * mean)
     return Baseline(mean * factor, variance * factor * factor, len(window),
                     float(window.sum()))
+
+
+def _window(t: int, config: DetectorConfig) -> tuple[int, int] | None:
+    """The trailing window [start, end) for bucket `t`: `window` buckets ending `guard` before
+    it; None when it holds fewer than `min_history` buckets."""
+    end = t - config.guard
+    start = max(0, end - config.window)
+    return (start, end) if end - start >= config.min_history else None
 
 
 def _cyclic(window: np.ndarray, phases: np.ndarray, period: int) -> bool:
@@ -286,7 +294,7 @@ def _decide(results: list[BucketResult], config: DetectorConfig) -> None:
     cusum = 0.0
     log_shift = math.log(config.cusum_shift)
     for r in tested:
-        if r.method == "emerging" or r.expected is None:
+        if r.method == "emerging" or r.expected is None:  # (None never: narrows the type)
             continue
         # Over-dispersed counts wander more: their log-likelihood ratios are scaled down by
         # the dispersion (a quasi-Poisson CUSUM), or noise alone would pass the limit.
@@ -321,13 +329,13 @@ def share_scan(counts: Sequence[float], totals: Sequence[float],
         raise ValueError("counts and totals must have the same length")
     results: list[ShareResult] = []
     for t in range(len(c)):
-        end = t - config.guard
-        start = max(0, end - config.window)
+        bounds = _window(t, config)
         k, total = int(round(c[t])), int(round(n[t]))
         share = k / total if total else None
-        if end - start < config.min_history or n[start:end].sum() <= 0 or total == 0:
+        if bounds is None or n[bounds[0]:bounds[1]].sum() <= 0 or total == 0:
             results.append(ShareResult(t, k, total, share, None, None))
             continue
+        start, end = bounds
         # A half-item prior keeps a zero-history share from making any count "impossible".
         p0 = (c[start:end].sum() + 0.5) / (n[start:end].sum() + 1.0)
         p = _binom_sf(k, total, float(p0))
@@ -347,7 +355,7 @@ class Series:
 
     start: datetime
     bucket: timedelta
-    values: list[float] = field(default_factory=list)
+    values: list[float]
 
     def timestamp(self, index: int) -> datetime:
         return self.start + index * self.bucket
